@@ -1,0 +1,40 @@
+# topsim: the README's two commands are `make run` and `make test`.
+SWIFT       ?= swift
+RELEASE     := -c release
+# Tests run on an optimised build: statistical tolerances stay tight and CI stays fast.
+TEST_FLAGS  := -c release -Xswiftc -enable-testing --scratch-path .build-test
+BIN         := .build/release/topsim
+TEST_BIN    := .build-test/release/topsim
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps build run test bench fuzz clean
+
+all: build
+
+# ncursesw is the only system library; install it when pkg-config cannot find it.
+deps:
+	@command -v pkg-config >/dev/null 2>&1 || { echo "installing pkg-config"; \
+	  (apt-get update -qq && apt-get install -y -qq pkg-config) >/dev/null; }
+	@pkg-config --exists ncursesw || { echo "installing libncursesw5-dev"; \
+	  (apt-get update -qq && apt-get install -y -qq libncursesw5-dev) >/dev/null; }
+
+build: deps
+	$(SWIFT) build $(RELEASE) --product topsim
+
+run: build
+	$(BIN) tui
+
+test: deps
+	$(SWIFT) build $(TEST_FLAGS)
+	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	$(TEST_BIN) validate scenarios/*.yaml scenarios/*/*.yaml
+
+bench: deps
+	$(SWIFT) build $(RELEASE)
+	./bench/run.sh
+
+fuzz: deps
+	./Tests/Fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf .build .build-test .build-fuzz

@@ -1,0 +1,64 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// One module per layer: SimCore (engine, no domain words) -> Calibration (presets)
+// -> Scenario (files) -> Topology (models) -> Report (outputs); Dashboard draws a
+// snapshot it is handed; the ncurses backend alone imports CNcursesw.
+let package = Package(
+    name: "topsim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "topsim", targets: ["topsim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .target(
+            name: "SimCore",
+            dependencies: [
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .target(name: "Calibration", dependencies: ["SimCore"]),
+        .target(
+            name: "Scenario",
+            dependencies: ["SimCore", "Calibration", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "Topology",
+            dependencies: ["SimCore", "Scenario", "Calibration",
+                           .product(name: "DequeModule", package: "swift-collections")]
+        ),
+        .target(name: "Report", dependencies: ["SimCore", "Scenario", "Topology"]),
+        .systemLibrary(
+            name: "CNcursesw",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .target(name: "Dashboard", dependencies: ["CNcursesw"]),
+        .executableTarget(
+            name: "topsim",
+            dependencies: [
+                "SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "topsim-bench",
+            dependencies: [
+                "SimCore", "Scenario", "Topology", "Dashboard",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Calibration", "SimCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Scenario", "SimCore", "Report"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ]
+)

@@ -1,0 +1,1 @@
+// The Dashboard layer; see docs/.

@@ -1,0 +1,1 @@
+// The Topology layer; see docs/.
