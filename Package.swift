@@ -21,6 +21,7 @@ let package = Package(
             name: "SimCore",
             dependencies: [
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(name: "Calibration", dependencies: ["SimCore"]),

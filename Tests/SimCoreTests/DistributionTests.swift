@@ -1,0 +1,80 @@
+import Foundation
+import XCTest
+@testable import SimCore
+
+/// Each distribution: the sample mean within 4 standard errors of the analytic
+/// mean, and the empirical CDF at an analytic quantile within 4 binomial standard errors.
+final class DistributionTests: XCTestCase {
+    let n = 200_000
+
+    func check(_ d: Distribution, quantile p: Double = 0.9, at q: Double? = nil, sd: Double,
+               file: StaticString = #filePath, line: UInt = #line) {
+        var rng = RandomStream(seed: 11, stream: 3)
+        var xs = [Double](); xs.reserveCapacity(n)
+        var w = Welford()
+        for _ in 0..<n { let x = Double(d.sample(&rng)); xs.append(x); w.add(x) }
+        XCTAssertTrue(xs.allSatisfy { $0 >= 0 }, "negative draw", file: file, line: line)
+        let se = sd / Double(n).squareRoot()
+        // +1 ns: samples are truncated to whole nanoseconds.
+        XCTAssertLessThanOrEqual(abs(w.mean - d.mean), 4 * se + 1, "mean \(w.mean) vs \(d.mean)", file: file, line: line)
+        if let q = q ?? d.quantile(p) {
+            let below = Double(xs.filter { $0 <= q }.count) / Double(n)
+            let bse = (p * (1 - p) / Double(n)).squareRoot()
+            XCTAssertLessThanOrEqual(abs(below - p), 4 * bse + 1e-4, "F(q\(p)) = \(below)", file: file, line: line)
+        }
+    }
+
+    func testConstant() {
+        var rng = RandomStream(seed: 1)
+        XCTAssertEqual(Distribution.constant(1_000_000).sample(&rng), 1_000_000)
+        XCTAssertEqual(Distribution.constant(0).sample(&rng), 0)
+    }
+    func testExponential() { check(.exponential(mean: 10e6), quantile: 0.99, sd: 10e6) }
+    func testUniform() { check(.uniform(low: 1e6, high: 3e6), quantile: 0.25, sd: 2e6 / 12.0.squareRoot()) }
+    func testNormal() {
+        check(.normal(mean: 1e6, sd: 200e3), quantile: 0.9, at: 1e6 + 200e3 * Distribution.normalQuantile(0.9), sd: 200e3)
+    }
+    func testNormalTruncatedAtZeroIsNeverNegative() {
+        var rng = RandomStream(seed: 5)
+        for _ in 0..<10_000 { XCTAssertGreaterThanOrEqual(Distribution.normal(mean: 100, sd: 1000).sample(&rng), 0) }
+    }
+    func testLognormalFromMeanAndP99() {
+        let d = Distribution.lognormal(mean: 4e6, p99: 20e6)!
+        XCTAssertEqual(d.mean, 4e6, accuracy: 1)
+        XCTAssertEqual(d.quantile(0.99)!, 20e6, accuracy: 20)
+        check(d, quantile: 0.99, sd: d.mean * d.scv.squareRoot())
+    }
+    func testLognormalFromMeanAndCV() {
+        let d = Distribution.lognormal(mean: 15e6, cv: 1.2)!
+        XCTAssertEqual(d.scv, 1.44, accuracy: 1e-9)
+        check(d, quantile: 0.5, sd: 15e6 * 1.2)
+    }
+    func testImpossibleLognormalIsRejected() {
+        XCTAssertNil(Distribution.lognormal(mean: 4e6, p99: 3e6))
+        XCTAssertNil(Distribution.lognormal(mean: 1e6, p99: 100e6)) // p99/mean beyond e^(z^2/2)
+        XCTAssertNil(Distribution.lognormal(mean: 1e6, cv: 0))
+    }
+    func testErlang() {
+        // F(mean) for Erlang(k) = 1 - sum_{j<k} e^-k k^j / j!
+        let k = 4
+        var s = 0.0, term = exp(-Double(k))
+        for j in 0..<k { if j > 0 { term *= Double(k) / Double(j) }; s += term }
+        let d = Distribution.erlang(k: k, mean: 10e6)
+        check(d, quantile: 1 - s, at: 10e6, sd: 10e6 / Double(k).squareRoot())
+    }
+    func testEmpirical() {
+        let e = EmpiricalSamples([1e6, 2e6, 3e6, 4e6, 5e6])!
+        XCTAssertEqual(e.quantile(0.5), 3e6)
+        XCTAssertEqual(e.quantile(0.125), 1.5e6)
+        let sd = (e.scv).squareRoot() * e.mean
+        // The inverse-CDF interpolation is uniform on [1e6, 5e6]: mean 3e6, F(2e6) = 0.25.
+        check(.empirical(e), quantile: 0.25, at: 2e6, sd: max(sd, 4e6 / 12.0.squareRoot()))
+        XCTAssertNil(EmpiricalSamples([]))
+        XCTAssertNil(EmpiricalSamples([-1]))
+    }
+    func testNormalQuantile() {
+        XCTAssertEqual(Distribution.normalQuantile(0.99), Distribution.z99, accuracy: 1e-9)
+        XCTAssertEqual(Distribution.normalQuantile(0.5), 0, accuracy: 1e-12)
+        XCTAssertEqual(Distribution.normalQuantile(0.025), -1.959963984540054, accuracy: 1e-9)
+    }
+}

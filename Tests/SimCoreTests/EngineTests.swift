@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+@testable import SimCore
+
+final class EngineTests: XCTestCase {
+    func testQueuePopsInTimeThenScheduleOrder() {
+        var q = EventQueue()
+        var rng = RandomStream(seed: 3)
+        var seq: UInt64 = 0
+        var expected: [Event] = []
+        for _ in 0..<5_000 {
+            let e = Event(time: SimTime(rng.below(200)), seq: seq, kind: 0, target: 0, data: Int64(seq))
+            seq += 1
+            q.push(e)
+            expected.append(e)
+        }
+        expected.sort { Event.precedes($0, $1) }
+        var got: [Event] = []
+        while let e = q.pop() { got.append(e) }
+        XCTAssertEqual(got, expected)
+    }
+
+    func testSimultaneousEventsRunInScheduleOrder() {
+        var engine = Engine()
+        for k in 0..<10 { engine.schedule(at: 5, kind: Int32(k)) }
+        engine.schedule(at: 1, kind: 99)
+        var kinds: [Int32] = []
+        while let e = engine.next() { kinds.append(e.kind) }
+        XCTAssertEqual(kinds, [99] + (0..<10).map { Int32($0) })
+        XCTAssertEqual(engine.now, 5)
+    }
+
+    func testNextUntilStopsAtLimitAndAdvancesClock() {
+        var engine = Engine()
+        engine.schedule(at: 100, kind: 1)
+        XCTAssertNil(engine.next(until: 50))
+        XCTAssertEqual(engine.now, 50)
+        XCTAssertEqual(engine.next(until: 100)?.kind, 1)
+        XCTAssertEqual(engine.eventsProcessed, 1)
+    }
+
+    func testFingerprintSeesKindAndTime() {
+        var a = Fingerprint(), b = Fingerprint(), c = Fingerprint()
+        a.add(time: 10, kind: 1); b.add(time: 10, kind: 2); c.add(time: 11, kind: 1)
+        XCTAssertNotEqual(a, b); XCTAssertNotEqual(a, c)
+    }
+
+    func testStreamsAreIndependentAndReproducible() {
+        var a = RandomStream(seed: 1, stream: 0), a2 = RandomStream(seed: 1, stream: 0)
+        var b = RandomStream(seed: 1, stream: 1), c = RandomStream(seed: 2, stream: 0)
+        let xa = (0..<100).map { _ in a.next() }
+        XCTAssertEqual(xa, (0..<100).map { _ in a2.next() })
+        XCTAssertNotEqual(xa, (0..<100).map { _ in b.next() })
+        XCTAssertNotEqual(xa, (0..<100).map { _ in c.next() })
+        // Correlation between neighbouring streams is at noise level (|r| < 4 / sqrt(n)).
+        var s1 = RandomStream(seed: 9, stream: 4), s2 = RandomStream(seed: 9, stream: 5)
+        let n = 100_000
+        var sxy = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0
+        for _ in 0..<n {
+            let x = s1.uniform(), y = s2.uniform()
+            sxy += x * y; sx += x; sy += y; sxx += x * x; syy += y * y
+        }
+        let nn = Double(n)
+        let r = (sxy - sx * sy / nn) / ((sxx - sx * sx / nn) * (syy - sy * sy / nn)).squareRoot()
+        XCTAssertLessThan(abs(r), 4 / nn.squareRoot())
+    }
+
+    func testStationAdmitsQueuesAndRejects() {
+        var s = Station(workers: 2, capacity: 1)
+        XCTAssertEqual(s.arrive(1, at: 0), .serve)
+        XCTAssertEqual(s.arrive(2, at: 0), .serve)
+        XCTAssertEqual(s.arrive(3, at: 0), .queued)
+        XCTAssertEqual(s.arrive(4, at: 0), .rejected)
+        XCTAssertEqual(s.rejections, 1)
+        XCTAssertEqual(s.depart(at: 10), 3) // FIFO: the waiting customer takes the worker
+        XCTAssertNil(s.depart(at: 20))
+        XCTAssertEqual(s.busy, 1)
+        // Busy workers: 2 over [0, 20), then 1 over [20, 40).
+        XCTAssertEqual(s.utilisation(from: 0, to: 40).busy, 1.5, accuracy: 1e-12)
+    }
+
+    func testWelfordAndMerge() {
+        let xs = (1...1000).map { Double($0 % 37) * 1.5 }
+        var w = Welford(); xs.forEach { w.add($0) }
+        let mean = xs.reduce(0, +) / Double(xs.count)
+        let v = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)
+        XCTAssertEqual(w.mean, mean, accuracy: 1e-9)
+        XCTAssertEqual(w.variance, v, accuracy: 1e-9)
+        var a = Welford(), b = Welford()
+        xs[..<300].forEach { a.add($0) }; xs[300...].forEach { b.add($0) }
+        a.merge(b)
+        XCTAssertEqual(a.mean, mean, accuracy: 1e-9)
+        XCTAssertEqual(a.variance, v, accuracy: 1e-9)
+    }
+
+    func testStudentTAndReplicationSummary() {
+        XCTAssertEqual(StudentT.quantile975(df: 1), 12.706)
+        XCTAssertEqual(StudentT.quantile975(df: 40), 2.021, accuracy: 0.001)
+        XCTAssertEqual(StudentT.quantile975(df: 120), 1.980, accuracy: 0.001)
+        let s = ReplicationSummary([1, 2, 3])
+        XCTAssertEqual(s.mean, 2)
+        XCTAssertEqual(s.halfWidth, 4.303 * 1 / 3.0.squareRoot(), accuracy: 1e-9)
+    }
+
+    func testLatencyStatsPercentiles() {
+        var l = LatencyStats()
+        for v in 1...10_000 { l.record(SimTime(v) * 1000) }
+        XCTAssertEqual(l.p50, 5_000_000, accuracy: 5_000)  // 3 significant digits
+        XCTAssertEqual(l.p99, 9_900_000, accuracy: 9_900)
+        XCTAssertEqual(l.mean, 5_000_500, accuracy: 1e-6)
+    }
+
+    func testFixedWindows() {
+        var w = FixedWindows<Int>(origin: 1000, width: 100, count: 3) { 0 }
+        w.update(at: 999) { $0 += 1 }
+        w.update(at: 1000) { $0 += 1 }
+        w.update(at: 1299) { $0 += 1 }
+        w.update(at: 1300) { $0 += 1 }
+        XCTAssertEqual(w.windows, [1, 0, 1])
+    }
+}
