@@ -30,11 +30,11 @@ extension Event: Comparable {
 /// A 4-ary min-heap of events ordered by (time, seq).
 ///
 /// Chosen by benchmark over swift-collections' `Heap` (a min-max heap) on the
-/// classic hold model, this machine, release build (`make bench`):
-///   1,000 pending:     4-ary 27.8 M events/s, Heap 13.1 M events/s
-///   1,000,000 pending: 4-ary  6.6 M events/s, Heap  2.9 M events/s
+/// classic hold model (`make bench`, release, 2-core machine, other builds running):
+///   1,000 pending:     4-ary 10.5 M events/s, Heap 9.3 M events/s
+///   1,000,000 pending: 4-ary  2.4 M events/s, Heap 2.3 M events/s
 /// A min-max heap pays for max-side bookkeeping the engine never uses; the
-/// 4-ary layout halves the tree height and keeps siblings in one cache line.
+/// 4-ary layout halves the tree height and keeps four siblings in two cache lines.
 public struct EventQueue: Sendable {
     @usableFromInline var heap: ContiguousArray<Event> = []
 

@@ -1,1 +1,81 @@
-print("bench: not built yet")
+import Foundation
+import HeapModule
+import SimCore
+
+// `topsim-bench PART` prints `BENCH <name> <value> <unit>` lines; bench/run.sh
+// runs each part in its own process so that peak RSS belongs to one figure.
+
+func wallSeconds(_ body: () -> Void) -> Double {
+    var t0 = timespec(), t1 = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t0)
+    body()
+    clock_gettime(CLOCK_MONOTONIC, &t1)
+    return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+}
+
+func peakRSSMB() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}
+
+func report(_ name: String, _ value: Double, _ unit: String) {
+    print("BENCH \(name) \(String(format: value >= 100 ? "%.0f" : "%.3f", value)) \(unit)")
+}
+
+/// The hold model: `pending` events in the queue; pop one, schedule one at now + exp(1).
+func holdEngine(pending: Int, operations: Int) -> Double {
+    var engine = Engine()
+    var rng = RandomStream(seed: 1)
+    let d = Distribution.exponential(mean: 1e6)
+    for _ in 0..<pending { engine.schedule(at: d.sample(&rng), kind: 0) }
+    let s = wallSeconds {
+        for _ in 0..<operations {
+            let e = engine.next()!
+            engine.schedule(after: d.sample(&rng), kind: e.kind)
+        }
+    }
+    return Double(operations) / s
+}
+
+func holdHeap(pending: Int, operations: Int) -> Double {
+    var heap = Heap<Event>()
+    var rng = RandomStream(seed: 1)
+    let d = Distribution.exponential(mean: 1e6)
+    var seq: UInt64 = 0
+    for _ in 0..<pending {
+        heap.insert(Event(time: d.sample(&rng), seq: seq, kind: 0, target: 0, data: 0)); seq += 1
+    }
+    let s = wallSeconds {
+        for _ in 0..<operations {
+            let e = heap.removeMin()
+            heap.insert(Event(time: e.time + d.sample(&rng), seq: seq, kind: 0, target: 0, data: 0)); seq += 1
+        }
+    }
+    return Double(operations) / s
+}
+
+let part = CommandLine.arguments.dropFirst().first ?? "all"
+switch part {
+case "hold":
+    report("engine_hold_events_per_s", holdEngine(pending: 1_000, operations: 20_000_000), "events/s")
+    report("engine_hold_1m_events_per_s", holdEngine(pending: 1_000_000, operations: 5_000_000), "events/s")
+    report("heapmodule_hold_events_per_s", holdHeap(pending: 1_000, operations: 20_000_000), "events/s")
+    report("heapmodule_hold_1m_events_per_s", holdHeap(pending: 1_000_000, operations: 5_000_000), "events/s")
+case "mm1":
+    let customers = 2_000_000
+    let net = TandemNetwork(arrivalsPerSecond: 80,
+                            stations: [.init(workers: 1, service: .exponential(mean: 10e6))])
+    var result: TandemNetwork.Result?
+    let s = wallSeconds { result = net.run(customers: customers, seed: 1) }
+    precondition(result!.completed == customers)
+    report("mm1_customers_per_s", Double(customers) / s, "customers/s")
+    report("mm1_events_per_s", Double(result!.events) / s, "events/s")
+    report("mm1_peak_rss_mb", peakRSSMB(), "MB")
+default:
+    FileHandle.standardError.write("usage: topsim-bench hold|mm1\n".data(using: .utf8)!)
+    exit(2)
+}
