@@ -1,1 +1,2 @@
-// The Scenario layer; see docs/.
+// The Scenario layer: YAML scenario files -> validated `Scenario` values.
+// Model.swift holds the types, Loader.swift the entry points; see docs/scenario-format.md.
