@@ -73,8 +73,13 @@ public struct Station: Sendable {
         return all
     }
 
-    /// Releases a worker without starting anyone (a customer in service was lost).
-    public mutating func release(at now: SimTime) -> Int64? { depart(at: now) }
+    /// Empties the station (it failed): every worker freed, every waiting customer dropped.
+    public mutating func clear(at now: SimTime) {
+        busyArea.update(value: Double(busy), at: now)
+        queueArea.update(value: Double(waiting.count), at: now)
+        busy = 0
+        waiting.removeAll()
+    }
 
     /// Mean busy workers and mean queue length since `start`.
     public func utilisation(from start: SimTime, to now: SimTime) -> (busy: Double, queue: Double) {

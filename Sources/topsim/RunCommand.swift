@@ -1,8 +1,117 @@
 import ArgumentParser
+import Foundation
+import Report
+import Scenario
+import SimCore
+import Topology
 
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Not built yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario's topologies on identical traffic and print a summary.",
+        discussion: """
+        With --out DIR, writes summary.csv, timeseries.csv, hops.csv, run.json (and faults.csv \
+        when the scenario has faults). Files are written whole or not at all; the same scenario \
+        and seed give the same files whatever --jobs is.
+        """)
+
+    @Argument(help: "The scenario file.")
+    var scenario: String
+
+    @Option(name: .long, help: "Directory for the CSV reports and run.json.")
+    var out: String?
+
+    @Option(name: .long, help: "Base seed (overrides the scenario's).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Independent replications (overrides the scenario's).")
+    var replications: Int?
+
+    @Option(name: .long, help: "Measured simulated time, e.g. 10m (overrides the scenario's).")
+    var duration: String?
+
+    @Option(name: .long, help: "Simulations run at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if let r = replications, r < 1 { throw ValidationError("--replications must be at least 1") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
     func run() throws {
-        throw ValidationError("'topsim run' is not built yet")
+        let s = try loadScenarioOrExit(scenario)
+        var opts = Runner.Options(seed: seed, replications: replications, jobs: jobs)
+        if let d = duration {
+            guard let t = parseDurationArgument(d) else {
+                throw ValidationError("--duration '\(d)' is not a duration (e.g. 90s, 10m, 1h)")
+            }
+            opts.duration = t
+        }
+        let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
+        let result: Runner.Result
+        do {
+            var report: (@Sendable (Double) -> Void)?
+            if progress.enabled {
+                let p = progress
+                report = { @Sendable f in p.update(f) }
+            }
+            result = try Runner.run(s, options: opts, progress: report)
+        } catch {
+            progress.finish()
+            fail("\(error)")
+        }
+        progress.finish()
+        print(Reports.summaryTable(result), terminator: "")
+        if let out {
+            do { try writeAtomically(Reports.files(result), to: out) } catch { fail("\(error)") }
+        }
+    }
+}
+
+/// Loads a scenario or prints its diagnostics and exits 2.
+func loadScenarioOrExit(_ path: String) throws -> Scenario {
+    do {
+        return try ScenarioLoader.load(path: path)
+    } catch let e as ScenarioErrors {
+        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        throw ExitCode(2)
+    }
+}
+
+func fail(_ message: String, status: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(status)
+}
+
+/// `90s`, `10m`, `1h`, `250ms`: the scenario format's durations.
+func parseDurationArgument(_ s: String) -> SimTime? {
+    let units: [(String, Double)] = [("us", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86400e9)]
+    for (u, scale) in units.sorted(by: { $0.0.count > $1.0.count }) where s.hasSuffix(u) {
+        if let v = Double(s.dropLast(u.count)), v > 0, v.isFinite { return SimTime(v * scale) }
+    }
+    return nil
+}
+
+/// Progress on stderr, only when it is a terminal.
+final class ProgressLine: @unchecked Sendable {
+    let enabled: Bool
+    private let lock = NSLock()
+    private var last = -1
+    private let start = Date()
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ f: Double) {
+        lock.lock(); defer { lock.unlock() }
+        let pct = Int(f * 100)
+        guard pct != last else { return }
+        last = pct
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = f > 0.01 ? elapsed * (1 - f) / f : 0
+        FileHandle.standardError.write(Data(String(format: "\r  simulating %3d%%  ETA %4.0fs ", pct, eta).utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

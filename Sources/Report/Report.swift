@@ -1,1 +1,0 @@
-// The Report layer; see docs/.

@@ -1,0 +1,254 @@
+import Calibration
+import Foundation
+import Scenario
+import SimCore
+import Topology
+
+/// The batch outputs of `topsim run`, as text: every function here is pure, so
+/// the same result gives byte-identical files.
+public enum Reports {
+    public static let version = "0.1.0"
+
+    static let latencyMetrics: [(Metric, String)] = [
+        (.mean, "mean_ms"), (.p50, "p50_ms"), (.p90, "p90_ms"), (.p99, "p99_ms"), (.p999, "p999_ms"), (.max, "max_ms"),
+    ]
+
+    // MARK: summary.csv
+
+    public static func summaryCSV(_ r: Runner.Result) -> String {
+        let reps = r.scenario.replications
+        let ci = reps > 1
+        var header = ["scenario", "topology", "kind", "replications", "requests", "succeeded",
+                      "success_rate"] + (ci ? ["success_rate_ci95"] : []) + ["throughput_rps"] + (ci ? ["throughput_rps_ci95"] : [])
+        for (_, name) in latencyMetrics { header.append(name); if ci { header.append(name + "_ci95") } }
+        header += ["errors_timeout", "errors_unavailable", "errors_refused", "errors_tls", "errors_rate_limited",
+                   "hops_per_request", "proxies", "proxy_memory_mb", "proxy_cpu_cores"]
+        var out = csvLine(header)
+        for t in r.topologies {
+            let s = { (m: Metric) in summarize(m, t, scenario: r.scenario) }
+            let count = { (m: Metric) -> String in fmt(s(m).mean, reps > 1 ? 1 : 0) }
+            var row = [r.scenario.name, t.spec.name, t.spec.kind.rawValue, "\(reps)", count(.requests),
+                       fmt(t.runs.map { Double($0.succeeded) }.reduce(0, +) / Double(reps), reps > 1 ? 1 : 0)]
+            row.append(fmt(s(.successRate).mean, 6)); if ci { row.append(fmt(s(.successRate).halfWidth, 6)) }
+            row.append(fmt(s(.throughput).mean, 3)); if ci { row.append(fmt(s(.throughput).halfWidth, 3)) }
+            for (m, _) in latencyMetrics {
+                row.append(fmt(s(m).mean, 3)); if ci { row.append(fmt(s(m).halfWidth, 3)) }
+            }
+            for c in ErrorCause.allCases { row.append(count(.errors(c))) }
+            row += [fmt(s(.hops).mean, 3), "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 1),
+                    fmt(s(.proxyCPUCores).mean, 4)]
+            out += csvLine(row)
+        }
+        return out
+    }
+
+    // MARK: timeseries.csv (replication 1)
+
+    public static func timeseriesCSV(_ r: Runner.Result) -> String {
+        var out = csvLine(["topology", "t_s", "requests", "success_rate", "p50_ms", "p99_ms", "errors", "in_flight"])
+        let w = Nanos.toSeconds(r.scenario.window)
+        for t in r.topologies {
+            for (i, win) in t.runs[0].windows.windows.enumerated() {
+                let rate = win.requests > 0 ? Double(win.succeeded) / Double(win.requests) : 1
+                out += csvLine([t.spec.name, fmt(Double(i) * w, 3), "\(win.requests)", fmt(rate, 6),
+                                fmt(win.latency.p50 / 1e6, 3), fmt(win.latency.p99 / 1e6, 3),
+                                "\(win.errors)", "\(win.inFlight)"])
+            }
+        }
+        return out
+    }
+
+    // MARK: hops.csv
+
+    public struct HopRow: Sendable {
+        public var hop: HopKind
+        public var perRequest: Double
+        public var meanMs: Double
+        public var p99Ms: Double
+        public var share: Double
+    }
+
+    /// Where the time goes: per hop kind, traversals per request and time per traversal,
+    /// and the share of all time spent in hops (app work included), summed over replications.
+    public static func hopRows(_ t: Runner.TopologyResult) -> [HopRow] {
+        var started = 0
+        var stats = HopKind.allCases.map { _ in (n: 0, lat: LatencyStats(digits: .two)) }
+        for run in t.runs {
+            started += run.started
+            for h in HopKind.allCases {
+                stats[h.rawValue].n += run.hops[h.rawValue].traversals
+                stats[h.rawValue].lat.merge(run.hops[h.rawValue].latency)
+            }
+        }
+        let per = HopKind.allCases.map { h in started > 0 ? Double(stats[h.rawValue].n) / Double(started) : 0 }
+        let time = HopKind.allCases.map { h in per[h.rawValue] * stats[h.rawValue].lat.mean / 1e6 }
+        let total = time.reduce(0, +)
+        return HopKind.allCases.compactMap { h in
+            guard stats[h.rawValue].n > 0 else { return nil }
+            return HopRow(hop: h, perRequest: per[h.rawValue], meanMs: stats[h.rawValue].lat.mean / 1e6,
+                          p99Ms: stats[h.rawValue].lat.p99 / 1e6, share: total > 0 ? time[h.rawValue] / total : 0)
+        }
+    }
+
+    public static func hopsCSV(_ r: Runner.Result) -> String {
+        var out = csvLine(["topology", "hop", "traversals_per_request", "mean_ms", "p99_ms", "share_of_latency"])
+        for t in r.topologies {
+            for h in hopRows(t) {
+                out += csvLine([t.spec.name, h.hop.name, fmt(h.perRequest, 3), fmt(h.meanMs, 3), fmt(h.p99Ms, 3),
+                                fmt(h.share, 4)])
+            }
+        }
+        return out
+    }
+
+    // MARK: faults.csv
+
+    public struct FaultImpact: Sendable {
+        public var requestsFailed: Double
+        public var successRate: Double
+        public var p99Ms: Double
+        /// Seconds after the fault's end until a window's success rate is back to the
+        /// pre-fault level (within half a point); nil if it never is.
+        public var recoverySeconds: Double?
+    }
+
+    public static func faultImpact(_ f: Fault, _ t: Runner.TopologyResult, scenario s: Scenario) -> FaultImpact {
+        let end = f.end(runDuration: s.duration)
+        var failed = 0.0, rates: [Double] = [], p99s: [Double] = [], recoveries: [Double] = []
+        var recoveredAll = true
+        for run in t.runs {
+            let ws = run.windows.windows
+            let width = s.window
+            var before = (ok: 0, n: 0), during = (ok: 0, n: 0, err: 0)
+            var lat = LatencyStats(digits: .two)
+            for (i, w) in ws.enumerated() {
+                let a = SimTime(i) * width, b = a + width
+                if b <= f.at { before.ok += w.succeeded; before.n += w.requests }
+                if b > f.at && a < max(end, f.at + 1) {
+                    during.ok += w.succeeded; during.n += w.requests; during.err += w.errors
+                    lat.merge(w.latency)
+                }
+            }
+            let baseline = before.n > 0 ? Double(before.ok) / Double(before.n) : run.successRate
+            failed += Double(during.err)
+            rates.append(during.n > 0 ? Double(during.ok) / Double(during.n) : 1)
+            p99s.append(lat.p99 / 1e6)
+            var rec: Double?
+            for (i, w) in ws.enumerated() {
+                let a = SimTime(i) * width
+                guard a + width > end || (f.kind == .restart && a >= f.at) else { continue }
+                if a < end && f.kind != .restart { continue }
+                let rate = w.requests > 0 ? Double(w.succeeded) / Double(w.requests) : 1
+                if rate >= baseline - 0.005 {
+                    rec = max(0, Nanos.toSeconds(a - (f.kind == .restart ? f.at : end)))
+                    break
+                }
+            }
+            if let rec { recoveries.append(rec) } else { recoveredAll = false }
+        }
+        let n = Double(t.runs.count)
+        return FaultImpact(requestsFailed: failed / n, successRate: rates.reduce(0, +) / n,
+                           p99Ms: p99s.reduce(0, +) / n,
+                           recoverySeconds: recoveredAll ? recoveries.reduce(0, +) / n : nil)
+    }
+
+    public static func faultsCSV(_ r: Runner.Result) -> String {
+        var out = csvLine(["fault", "kind", "target", "start_s", "end_s", "topology", "requests_failed",
+                           "success_rate_during", "p99_during_ms", "recovery_s"])
+        let s = r.scenario
+        for (i, f) in s.faults.enumerated() {
+            for t in r.topologies {
+                let imp = faultImpact(f, t, scenario: s)
+                out += csvLine(["\(i + 1)", f.kind.rawValue, f.targetText,
+                                fmt(Nanos.toSeconds(f.at), 3), fmt(Nanos.toSeconds(f.end(runDuration: s.duration)), 3),
+                                t.spec.name, fmt(imp.requestsFailed, s.replications > 1 ? 1 : 0),
+                                fmt(imp.successRate, 6), fmt(imp.p99Ms, 3),
+                                imp.recoverySeconds.map { fmt($0, 3) } ?? ""])
+            }
+        }
+        return out
+    }
+
+    // MARK: run.json
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Reproducibility record. `wall_time_s` is the one value that differs between
+    /// two runs of the same scenario and seed.
+    public static func runJSON(_ r: Runner.Result) -> String {
+        let s = r.scenario
+        var lines: [String] = []
+        lines.append("  \"topsim_version\": \(jsonString(version)),")
+        lines.append("  \"scenario\": \(jsonString(s.name)),")
+        lines.append("  \"scenario_file\": \(jsonString(s.sourcePath ?? "<built-in>")),")
+        lines.append("  \"scenario_sha256\": \(jsonString(SHA256.hex(s.sourceText))),")
+        lines.append("  \"seed\": \(s.seed),")
+        lines.append("  \"replication_seeds\": [\(r.seeds.map(String.init).joined(separator: ", "))],")
+        lines.append("  \"replications\": \(s.replications),")
+        lines.append("  \"warmup_s\": \(fmt(Nanos.toSeconds(s.warmup), 3)),")
+        lines.append("  \"simulated_s\": \(fmt(Nanos.toSeconds(s.duration), 3)),")
+        lines.append("  \"events\": \(r.events),")
+        lines.append("  \"wall_time_s\": \(fmt(r.wallSeconds, 3)),")
+        let tops = r.topologies.map { t in
+            let fps = t.runs.map { jsonString($0.fingerprint.description) }.joined(separator: ", ")
+            let ev = t.runs.reduce(0) { $0 + $1.events }
+            return "    {\"name\": \(jsonString(t.spec.name)), \"kind\": \(jsonString(t.spec.kind.rawValue)), \"events\": \(ev), \"fingerprints\": [\(fps)]}"
+        }
+        lines.append("  \"topologies\": [\n" + tops.joined(separator: ",\n") + "\n  ]")
+        return "{\n" + lines.joined(separator: "\n") + "\n}\n"
+    }
+
+    // MARK: the table on stdout
+
+    public static func summaryTable(_ r: Runner.Result) -> String {
+        let s = r.scenario
+        let reps = s.replications
+        var rows: [[String]] = [["topology", "kind", "requests", "success", "p50 ms", "p99 ms", "timeouts", "unavail",
+                                 "refused", "tls", "429", "hops", "proxies", "mem MB", "vCPU"]]
+        for t in r.topologies {
+            let v = { (m: Metric) in summarize(m, t, scenario: s) }
+            func withCI(_ m: Metric, _ d: Int, scale: Double = 1) -> String {
+                let x = v(m)
+                return reps > 1 ? "\(fmt(x.mean * scale, d))±\(fmt(x.halfWidth * scale, d))" : fmt(x.mean * scale, d)
+            }
+            rows.append([t.spec.name, t.spec.kind.rawValue, fmt(v(.requests).mean, 0),
+                         withCI(.successRate, 2, scale: 100) + "%", withCI(.p50, 2), withCI(.p99, 2),
+                         fmt(v(.errors(.timeout)).mean, 0), fmt(v(.errors(.unavailable)).mean, 0),
+                         fmt(v(.errors(.refused)).mean, 0), fmt(v(.errors(.tls)).mean, 0),
+                         fmt(v(.errors(.rateLimited)).mean, 0), fmt(v(.hops).mean, 1),
+                         "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 0), fmt(v(.proxyCPUCores).mean, 2)])
+        }
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
+        var out = "\(s.name): \(fmt(Nanos.toSeconds(s.duration), 0)) s simulated after \(fmt(Nanos.toSeconds(s.warmup), 0)) s warm-up, seed \(s.seed)"
+        out += reps > 1 ? ", \(reps) replications (mean ± 95% CI)\n\n" : "\n\n"
+        for (i, row) in rows.enumerated() {
+            out += row.enumerated().map { c, cell in
+                c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                      : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ") + "\n"
+            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        }
+        return out
+    }
+
+    public static func files(_ r: Runner.Result) -> [(name: String, contents: String)] {
+        var f = [("summary.csv", summaryCSV(r)), ("timeseries.csv", timeseriesCSV(r)), ("hops.csv", hopsCSV(r)),
+                 ("run.json", runJSON(r))]
+        if !r.scenario.faults.isEmpty { f.append(("faults.csv", faultsCSV(r))) }
+        return f
+    }
+}

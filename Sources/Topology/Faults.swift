@@ -1,0 +1,282 @@
+import Calibration
+import Scenario
+import SimCore
+
+extension TopologySimulation {
+    // MARK: - Gateway admission
+
+    /// Per-consumer token buckets, counted per gateway replica (Kong's default `local`
+    /// policy: behind round robin, the effective limit is multiplied by the replica count),
+    /// then the account-wide throttle of cloud gateways.
+    mutating func admitAtGateway(_ a: Int, _ p: Int) -> Bool {
+        let c = Int(attempts[a].call)
+        guard calls[c].external, calls[c].parent < 0 else { return true }
+        let now = engine.now
+        if let rl = model.rateLimit, rl.perConsumer > 0 {
+            if tokens.isEmpty {
+                let slots = model.gatewayReplicas.count * consumerOffsets.last!
+                tokens = Array(repeating: rl.burst ?? rl.perConsumer, count: slots)
+                tokenTime = Array(repeating: 0, count: slots)
+            }
+            let replica = model.proxies[p].owner
+            let k = replica * consumerOffsets.last! + consumerOffsets[Int(calls[c].source)] + Int(calls[c].consumer)
+            let cap = rl.burst ?? rl.perConsumer
+            tokens[k] = min(cap, tokens[k] + rl.perConsumer * Double(now - tokenTime[k]) / 1e9)
+            tokenTime[k] = now
+            if tokens[k] < 1 { return false }
+            tokens[k] -= 1
+        }
+        if let th = model.throttle, th.perConsumer > 0 {
+            let cap = th.burst ?? th.perConsumer
+            if throttleTime == 0 { throttleTokens = cap }
+            throttleTokens = min(cap, throttleTokens + th.perConsumer * Double(now - throttleTime) / 1e9)
+            throttleTime = now
+            if throttleTokens < 1 { return false }
+            throttleTokens -= 1
+        }
+        return true
+    }
+
+    // MARK: - Faults
+
+    func targetInstances(_ t: FaultTarget) -> [Int] {
+        switch t {
+        case .service(let s):
+            return Array(model.serviceFirstInstance[s]..<model.serviceFirstInstance[s + 1])
+        case .instance(let s, let k):
+            return [model.serviceFirstInstance[s] + k]
+        case .node(let n):
+            return model.instances.indices.filter { model.instances[$0].node == n }
+        case .zone(let z):
+            return model.instances.indices.filter { zoneOfNode[model.instances[$0].node] == z }
+        default:
+            return []
+        }
+    }
+
+    func gatewayTargets(_ f: Fault) -> [Int] {
+        let list = model.gatewayReplicas.isEmpty ? model.ingressReplicas : model.gatewayReplicas
+        switch f.target {
+        case .gatewayReplica(let r): return r < list.count ? [list[r]] : []
+        default: return Array(list.prefix(f.replicas ?? list.count))
+        }
+    }
+
+    mutating func faultStart(_ k: Int) {
+        let f = scenario.faults[k]
+        let now = engine.now
+        switch f.kind {
+        case .crash:
+            for i in targetInstances(f.target) { crashInstance(i) }
+        case .restart:
+            for i in targetInstances(f.target) {
+                crashInstance(i)
+                let away = f.downFor ?? 0
+                let ready = f.proxyReadyAfter ?? 0
+                if model.hasMesh && model.kind != .sidecarless && model.holdApplication {
+                    // holdApplicationUntilProxyStarts: the app starts only once its proxy is ready.
+                    recoverAt(i, now + max(away, ready), newEndpoint: true)
+                } else {
+                    recoverAt(i, now + away, newEndpoint: true)
+                    if model.hasMesh && model.kind != .sidecarless {
+                        instances[i].outboundBlockedUntil = now + ready
+                    }
+                }
+            }
+        case .proxyCrash:
+            switch f.target {
+            case .gateway, .gatewayReplica:
+                for p in gatewayTargets(f) { crashProxy(p) }
+            default:
+                for i in targetInstances(f.target) {
+                    if model.kind == .sidecarless {
+                        // A node proxy serves every pod on its node.
+                        crashProxy(model.nodeProxy[model.instances[i].node])
+                    } else if model.instances[i].sidecar >= 0 {
+                        crashProxy(model.instances[i].sidecar)
+                    }
+                }
+            }
+        case .gatewayDown:
+            for p in gatewayTargets(f) { crashProxy(p) }
+        case .nodeDown:
+            if case .node(let n) = f.target { setNode(n, up: false) }
+        case .partition:
+            let z = zoneCount
+            for a in f.between { for b in f.between where a != b { partitioned[a * z + b] = true } }
+        case .latency:
+            switch f.target {
+            case .service(let s): serviceFaultLatency[s] = f.add
+            case .instance: for i in targetInstances(f.target) { instanceFaultLatency[i] = f.add }
+            default: break
+            }
+        case .errors:
+            switch f.target {
+            case .service(let s): serviceFaultErrors[s] = f.rate ?? 0
+            case .instance: for i in targetInstances(f.target) { instanceFaultErrors[i] = f.rate ?? 0 }
+            default: break
+            }
+        case .configDrift:
+            if case .service(let s) = f.target {
+                let base = policies[model.hasMesh ? 0 : 3 + s]
+                _ = base
+                var p = scenario.policies.overlaid(by: model.spec.policies ?? Policies())
+                p = p.overlaid(by: f.policies ?? Policies())
+                policies.append(CompiledPolicy(p, l7: !model.hasMesh || model.meshL7))
+                drift[s] = (Int32(policies.count - 1), f.fraction ?? 1)
+            }
+        case .controlPlaneDown:
+            controlPlaneUp = max(0, controlPlaneUp - (f.replicas ?? model.controlPlaneReplicas))
+        }
+    }
+
+    mutating func faultEnd(_ k: Int) {
+        let f = scenario.faults[k]
+        let now = engine.now
+        switch f.kind {
+        case .crash:
+            for i in targetInstances(f.target) { recoverAt(i, now, newEndpoint: false) }
+        case .restart:
+            break // recovery was scheduled when it started
+        case .proxyCrash:
+            switch f.target {
+            case .gateway, .gatewayReplica:
+                for p in gatewayTargets(f) { proxies[p].up = true }
+            default:
+                for i in targetInstances(f.target) {
+                    if model.kind == .sidecarless {
+                        restoreProxy(model.nodeProxy[model.instances[i].node])
+                    } else if model.instances[i].sidecar >= 0 {
+                        restoreProxy(model.instances[i].sidecar)
+                    }
+                }
+            }
+        case .gatewayDown:
+            for p in gatewayTargets(f) { proxies[p].up = true }
+        case .nodeDown:
+            if case .node(let n) = f.target { setNode(n, up: true) }
+        case .partition:
+            let z = zoneCount
+            for a in f.between { for b in f.between where a != b { partitioned[a * z + b] = false } }
+        case .latency:
+            switch f.target {
+            case .service(let s): serviceFaultLatency[s] = nil
+            case .instance: for i in targetInstances(f.target) { instanceFaultLatency[i] = nil }
+            default: break
+            }
+        case .errors:
+            switch f.target {
+            case .service(let s): serviceFaultErrors[s] = 0
+            case .instance: for i in targetInstances(f.target) { instanceFaultErrors[i] = 0 }
+            default: break
+            }
+        case .configDrift:
+            if case .service(let s) = f.target { drift[s] = nil }
+        case .controlPlaneDown:
+            let was = controlPlaneUp
+            controlPlaneUp = min(model.controlPlaneReplicas, controlPlaneUp + (f.replicas ?? model.controlPlaneReplicas))
+            if was == 0 && controlPlaneUp > 0 { controlPlaneRecovered() }
+        }
+    }
+
+    /// Pending rotations happen once the control plane is back (after the push delay).
+    mutating func controlPlaneRecovered() {
+        let now = engine.now
+        for i in instances.indices where instances[i].knownAt == Self.unknown {
+            instances[i].knownAt = now + model.pushDelay.sample(&controlRng)
+        }
+        guard let cert = model.certificates else { return }
+        for i in instances.indices where instances[i].rotationPending {
+            let at = now + model.pushDelay.sample(&controlRng)
+            instances[i].certIssued = at
+            instances[i].certExpires = at + cert.ttl
+            instances[i].rotationPending = false
+            scheduleRotation(i, cert)
+        }
+    }
+
+    /// The instance stops answering: calls at it fail (reset), new ones are refused.
+    mutating func crashInstance(_ i: Int) {
+        guard instances[i].up else { return }
+        let now = engine.now
+        instances[i].up = false
+        apps[i].clear(at: now)
+        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].instance) == i {
+            switch attempts[a].phase {
+            case .appQueue, .appService, .calling:
+                failAttempt(a, .reset)
+            case .backward:
+                // The response already left the app; only its sidecar can still lose it.
+                if model.instances[i].sidecar >= 0, attempts[a].pos == attempts[a].nseg - 1,
+                   attempts[a].atProxy == Int32(model.instances[i].sidecar) {
+                    failAttempt(a, .reset)
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    /// The instance listens again at `t`. A restarted pod is a new endpoint: proxies
+    /// send it traffic only after the control plane has pushed it (never while it is down).
+    mutating func recoverAt(_ i: Int, _ t: SimTime, newEndpoint: Bool) {
+        if newEndpoint {
+            let push = controlPlaneUp > 0 ? model.pushDelay.sample(&controlRng) : Self.unknown
+            instances[i].knownAt = push == Self.unknown ? push : max(t, engine.now + push)
+        }
+        if t > engine.now {
+            engine.schedule(at: t, kind: EK.recover, target: Int32(i))
+        } else {
+            recoverNow(i)
+        }
+    }
+
+    static var unknown: SimTime { SimTime.max / 4 }
+
+    mutating func recoverNow(_ i: Int) {
+        instances[i].up = true
+        instances[i].consecutiveErrors = 0
+    }
+
+    mutating func crashProxy(_ p: Int) {
+        guard proxies[p].up else { return }
+        let now = engine.now
+        proxies[p].up = false
+        proxies[p].station.clear(at: now)
+        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].atProxy) == p {
+            attempts[a].atProxy = -1 // its station was emptied
+            failAttempt(a, .reset)
+        }
+        // A sidecar or node proxy is the pod's network: its pods stop answering.
+        if model.proxies[p].hop == .sidecar {
+            let owner = model.proxies[p].owner
+            if owner >= 0 { crashInstance(owner) }
+        } else if model.proxies[p].hop == .nodeProxy {
+            let node = model.proxies[p].node
+            for i in model.instances.indices where model.instances[i].node == node { crashInstance(i) }
+        }
+    }
+
+    mutating func restoreProxy(_ p: Int) {
+        guard !proxies[p].up else { return }
+        proxies[p].up = true
+        if model.proxies[p].hop == .sidecar {
+            let owner = model.proxies[p].owner
+            if owner >= 0 && !instances[owner].up { recoverNow(owner) }
+        } else if model.proxies[p].hop == .nodeProxy {
+            let node = model.proxies[p].node
+            for i in model.instances.indices where model.instances[i].node == node && !instances[i].up {
+                recoverNow(i)
+            }
+        }
+    }
+
+    mutating func setNode(_ n: Int, up: Bool) {
+        for p in model.proxies.indices where model.proxies[p].node == n {
+            if up { restoreProxy(p) } else { crashProxy(p) }
+        }
+        for i in model.instances.indices where model.instances[i].node == n {
+            if up { if !instances[i].up { recoverNow(i) } } else { crashInstance(i) }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Topology layer; see docs/.
