@@ -1,8 +1,10 @@
 # topsim: the README's two commands are `make run` and `make test`.
 SWIFT       ?= swift
-RELEASE     := -c release
+# Cross-module optimisation lets generic code from the packages (HDR histograms)
+# specialise into the hot path: several times faster than a plain release build.
+RELEASE     := -c release -Xswiftc -cross-module-optimization
 # Tests run on an optimised build: statistical tolerances stay tight and CI stays fast.
-TEST_FLAGS  := -c release -Xswiftc -enable-testing --scratch-path .build-test
+TEST_FLAGS  := -c release -Xswiftc -cross-module-optimization -Xswiftc -enable-testing --scratch-path .build-test
 BIN         := .build/release/topsim
 TEST_BIN    := .build-test/release/topsim
 FUZZ_SECONDS ?= 600
@@ -25,7 +27,7 @@ run: build
 	$(BIN) tui
 
 test: deps
-	$(SWIFT) build $(TEST_FLAGS)
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	$(TEST_BIN) validate scenarios/*.yaml scenarios/*/*.yaml
 

@@ -27,33 +27,42 @@ public func measure(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, windo
     }
 }
 
-/// The same over the windows that fall inside [start, end) of the measured period.
+/// The same over [start, end) of the measured period: exact where the interval was
+/// registered before the run (every expectation window and fault is); otherwise from
+/// the time series, where latency quantiles are the worst window's.
 func measureWindow(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, window: TimeWindow) -> Double {
-    var requests = 0, succeeded = 0, errors = 0
-    var lat = LatencyStats(digits: .two)
-    let width = scenario.window
-    var covered: SimTime = 0
-    for (i, w) in t.windows.windows.enumerated() {
-        let ws = SimTime(i) * width, we = ws + width
-        guard ws >= window.start && we <= window.end else { continue }
-        covered += width
-        requests += w.requests; succeeded += w.succeeded; errors += w.errors
-        lat.merge(w.latency)
+    var requests = 0, succeeded = 0, errors = [Int](repeating: 0, count: ErrorCause.allCases.count)
+    var lat: LatencyStats?
+    var worstP50 = 0.0, worstP99 = 0.0
+    var covered: SimTime = window.end - window.start
+    if let iv = t.interval(window.start, window.end) {
+        requests = iv.requests; succeeded = iv.succeeded; errors = iv.errors; lat = iv.latency
+    } else {
+        covered = 0
+        for (i, w) in t.windows.windows.enumerated() {
+            let ws = SimTime(i) * scenario.window, we = ws + scenario.window
+            guard ws >= window.start && we <= window.end else { continue }
+            covered += scenario.window
+            requests += w.requests; succeeded += w.succeeded
+            errors[ErrorCause.allCases.firstIndex(of: .unavailable)!] += w.errors
+            worstP50 = max(worstP50, w.p50); worstP99 = max(worstP99, w.p99)
+        }
     }
     let seconds = max(1e-9, Nanos.toSeconds(covered))
     let rate = requests > 0 ? Double(succeeded) / Double(requests) : 1
+    func q(_ p: Double, _ fallback: Double) -> Double { (lat.map { $0.percentile(p) } ?? fallback) / 1e6 }
     switch m {
     case .requests: return Double(requests)
     case .throughput: return Double(succeeded) / seconds
     case .successRate: return rate
     case .errorRate: return 1 - rate
-    case .mean: return lat.mean / 1e6
-    case .p50: return lat.p50 / 1e6
-    case .p90: return lat.p90 / 1e6
-    case .p99: return lat.p99 / 1e6
-    case .p999: return lat.p999 / 1e6
-    case .max: return lat.max / 1e6
-    case .errors: return Double(errors) // per-cause counts are not kept per window
+    case .mean: return (lat?.mean ?? worstP50) / 1e6
+    case .p50: return q(50, worstP50)
+    case .p90: return q(90, worstP99)
+    case .p99: return q(99, worstP99)
+    case .p999: return q(99.9, worstP99)
+    case .max: return (lat?.max ?? worstP99) / 1e6
+    case .errors(let c): return Double(errors[ErrorCause.allCases.firstIndex(of: c)!])
     case .proxies, .proxyMemoryMB, .proxyCPUCores, .hops:
         return measure(m, t, scenario: scenario)
     }

@@ -51,7 +51,7 @@ public enum Reports {
             for (i, win) in t.runs[0].windows.windows.enumerated() {
                 let rate = win.requests > 0 ? Double(win.succeeded) / Double(win.requests) : 1
                 out += csvLine([t.spec.name, fmt(Double(i) * w, 3), "\(win.requests)", fmt(rate, 6),
-                                fmt(win.latency.p50 / 1e6, 3), fmt(win.latency.p99 / 1e6, 3),
+                                fmt(win.p50 / 1e6, 3), fmt(win.p99 / 1e6, 3),
                                 "\(win.errors)", "\(win.inFlight)"])
             }
         }
@@ -72,20 +72,26 @@ public enum Reports {
     /// and the share of all time spent in hops (app work included), summed over replications.
     public static func hopRows(_ t: Runner.TopologyResult) -> [HopRow] {
         var started = 0
-        var stats = HopKind.allCases.map { _ in (n: 0, lat: LatencyStats(digits: .two)) }
+        var stats = HopKind.allCases.map { _ in (n: 0, timed: 0, lat: LatencyStats(digits: .two)) }
         for run in t.runs {
             started += run.started
             for h in HopKind.allCases {
                 stats[h.rawValue].n += run.hops[h.rawValue].traversals
+                stats[h.rawValue].timed += run.hops[h.rawValue].timed
                 stats[h.rawValue].lat.merge(run.hops[h.rawValue].latency)
             }
         }
+        // Zero-time traversals (a zero-latency wire) count toward the mean as zeros.
+        let mean = HopKind.allCases.map { h -> Double in
+            let st = stats[h.rawValue]
+            return st.n > 0 ? st.lat.mean * Double(st.timed) / Double(st.n) / 1e6 : 0
+        }
         let per = HopKind.allCases.map { h in started > 0 ? Double(stats[h.rawValue].n) / Double(started) : 0 }
-        let time = HopKind.allCases.map { h in per[h.rawValue] * stats[h.rawValue].lat.mean / 1e6 }
+        let time = HopKind.allCases.map { h in per[h.rawValue] * mean[h.rawValue] }
         let total = time.reduce(0, +)
         return HopKind.allCases.compactMap { h in
             guard stats[h.rawValue].n > 0 else { return nil }
-            return HopRow(hop: h, perRequest: per[h.rawValue], meanMs: stats[h.rawValue].lat.mean / 1e6,
+            return HopRow(hop: h, perRequest: per[h.rawValue], meanMs: mean[h.rawValue],
                           p99Ms: stats[h.rawValue].lat.p99 / 1e6, share: total > 0 ? time[h.rawValue] / total : 0)
         }
     }
@@ -119,20 +125,16 @@ public enum Reports {
         for run in t.runs {
             let ws = run.windows.windows
             let width = s.window
-            var before = (ok: 0, n: 0), during = (ok: 0, n: 0, err: 0)
-            var lat = LatencyStats(digits: .two)
-            for (i, w) in ws.enumerated() {
-                let a = SimTime(i) * width, b = a + width
-                if b <= f.at { before.ok += w.succeeded; before.n += w.requests }
-                if b > f.at && a < max(end, f.at + 1) {
-                    during.ok += w.succeeded; during.n += w.requests; during.err += w.errors
-                    lat.merge(w.latency)
-                }
+            var before = (ok: 0, n: 0)
+            for (i, w) in ws.enumerated() where SimTime(i + 1) * width <= f.at {
+                before.ok += w.succeeded; before.n += w.requests
             }
             let baseline = before.n > 0 ? Double(before.ok) / Double(before.n) : run.successRate
-            failed += Double(during.err)
-            rates.append(during.n > 0 ? Double(during.ok) / Double(during.n) : 1)
-            p99s.append(lat.p99 / 1e6)
+            let iv = run.interval(f.at, max(end, f.at + width))
+            let n = iv?.requests ?? 0
+            failed += Double(n - (iv?.succeeded ?? 0))
+            rates.append(n > 0 ? Double(iv!.succeeded) / Double(n) : 1)
+            p99s.append((iv?.latency.p99 ?? 0) / 1e6)
             var rec: Double?
             for (i, w) in ws.enumerated() {
                 let a = SimTime(i) * width

@@ -118,8 +118,6 @@ extension TopologySimulation {
             }
         case .configDrift:
             if case .service(let s) = f.target {
-                let base = policies[model.hasMesh ? 0 : 3 + s]
-                _ = base
                 var p = scenario.policies.overlaid(by: model.spec.policies ?? Policies())
                 p = p.overlaid(by: f.policies ?? Policies())
                 policies.append(CompiledPolicy(p, l7: !model.hasMesh || model.meshL7))

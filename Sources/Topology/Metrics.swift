@@ -4,17 +4,37 @@ import SimCore
 
 /// What one topology measured over the measured period (after warm-up).
 public struct TopologyMetrics: Sendable {
+    /// One window of the time series: counts, and quantiles computed when it closes,
+    /// so that memory per window is a few words whatever the traffic.
     public struct Window: Sendable {
         public var requests = 0
         public var succeeded = 0
         public var errors = 0
-        public var latency = LatencyStats(digits: .two)
+        public var p50: Double = 0
+        public var p99: Double = 0
         public var inFlight = 0
     }
 
-    public struct HopStats: Sendable {
-        public var traversals = 0
+    /// Exact statistics over a fixed interval of the measured period (expectation
+    /// windows and fault durations), registered before the run.
+    public struct Interval: Sendable {
+        public var start: SimTime
+        public var end: SimTime
+        public var requests = 0
+        public var succeeded = 0
+        public var errors: [Int] = Array(repeating: 0, count: ErrorCause.allCases.count)
         public var latency = LatencyStats(digits: .two)
+    }
+
+    public struct HopStats: Sendable {
+        /// Traversals that took time (their durations are in `latency`).
+        public var timed = 0
+        /// Traversals that took none (a zero-latency wire): counted, not recorded.
+        public var zeroTraversals = 0
+        public var latency = LatencyStats(digits: .two)
+        public var traversals: Int { timed + zeroTraversals }
+        /// Mean over every traversal, zero ones included.
+        public var mean: Double { traversals > 0 ? latency.mean * Double(timed) / Double(traversals) : 0 }
     }
 
     /// Root requests started in the measured period.
@@ -30,6 +50,9 @@ public struct TopologyMetrics: Sendable {
     public var retries = 0
     public var ejections = 0
     public var windows: FixedWindows<Window>
+    /// The open window's latencies; summarised into `windows` when it closes.
+    var current = LatencyStats(digits: .two)
+    public var intervals: [Interval] = []
     public var events: UInt64 = 0
     public var fingerprint = Fingerprint()
     public var simulatedUntil: SimTime = 0
@@ -43,32 +66,63 @@ public struct TopologyMetrics: Sendable {
         windows = FixedWindows(origin: scenario.warmup, width: scenario.window, count: n) { Window() }
         proxies = model.proxyCount
         proxyMemoryMB = model.proxyMemoryMB
+        var spans: [(SimTime, SimTime)] = scenario.expectations.compactMap { e in e.window.map { ($0.start, $0.end) } }
+        spans += scenario.faults.map { f in (f.at, max(f.end(runDuration: scenario.duration), f.at + scenario.window)) }
+        for (a, b) in spans where !intervals.contains(where: { $0.start == a && $0.end == b }) {
+            intervals.append(Interval(start: a, end: b))
+        }
+    }
+
+    public func interval(_ start: SimTime, _ end: SimTime) -> Interval? {
+        intervals.first { $0.start == start && $0.end == end }
     }
 
     @inline(__always)
     mutating func hop(_ kind: HopKind, _ d: SimTime, measuring: Bool) {
         guard measuring else { return }
-        hops[kind.rawValue].traversals += 1
-        hops[kind.rawValue].latency.record(d)
+        if d == 0 {
+            hops[kind.rawValue].zeroTraversals += 1
+        } else {
+            hops[kind.rawValue].timed += 1
+            hops[kind.rawValue].latency.record(d)
+        }
     }
 
     mutating func record(start: SimTime, end: SimTime, failure: Failure, measureStart: SimTime) {
         requests += 1
         let ok = failure == .none
+        let cause = ok ? 0 : ErrorCause.allCases.firstIndex(of: failure.cause)!
         if ok {
             succeeded += 1
             latency.record(end - start)
+            current.record(end - start)
         } else {
-            errors[ErrorCause.allCases.firstIndex(of: failure.cause)!] += 1
+            errors[cause] += 1
         }
         windows.update(at: end) { w in
             w.requests += 1
-            if ok { w.succeeded += 1; w.latency.record(end - start) } else { w.errors += 1 }
+            if ok { w.succeeded += 1 } else { w.errors += 1 }
+        }
+        let t = end - measureStart
+        for k in intervals.indices where t >= intervals[k].start && t < intervals[k].end {
+            intervals[k].requests += 1
+            if ok {
+                intervals[k].succeeded += 1
+                intervals[k].latency.record(end - start)
+            } else {
+                intervals[k].errors[cause] += 1
+            }
         }
     }
 
     mutating func closeWindow(at t: SimTime, inFlight: Int, measureStart: SimTime) {
-        windows.update(at: t - 1) { $0.inFlight = inFlight }
+        let (p50, p99) = (current.p50, current.p99)
+        windows.update(at: t - 1) { w in
+            w.inFlight = inFlight
+            w.p50 = p50
+            w.p99 = p99
+        }
+        current.reset()
     }
 
     public func errorCount(_ c: ErrorCause) -> Int { errors[ErrorCause.allCases.firstIndex(of: c)!] }

@@ -140,6 +140,8 @@ public struct TopologySimulation: Sendable {
     var rootsInFlight = 0
     /// Per callee service: drifted policy index and the share of callers running it.
     var drift: [(policy: Int32, fraction: Double)?]
+    /// Mean gap of constant-rate open-loop sources (nil: a profile).
+    let constantInterarrival: [Double?]
     /// Offsets of each traffic source's consumers in the token-bucket table; last: the total.
     let consumerOffsets: [Int]
     let zoneOfNode: [Int]
@@ -186,6 +188,10 @@ public struct TopologySimulation: Sendable {
         var off = [0]
         for t in scenario.traffic { off.append(off.last! + max(1, t.consumers)) }
         consumerOffsets = off
+        constantInterarrival = scenario.traffic.map { t in
+            if case .constant(let r) = t.rate, r > 0 { return 1e9 / r }
+            return nil
+        }
         let nodes = max(1, scenario.cluster.nodes)
         zoneOfNode = (0..<nodes).map { scenario.cluster.zoneIndex(ofNode: $0) }
         clusterOfNode = (0..<nodes).map { scenario.cluster.clusterIndex(ofNode: $0) }
@@ -242,6 +248,11 @@ public struct TopologySimulation: Sendable {
     }
 
     mutating func scheduleNextArrival(_ k: Int, from t: SimTime) {
+        if let mean = constantInterarrival[k] {
+            let gap = Distribution.exponential(mean: mean).sample(&arrivalRngs[k])
+            engine.schedule(at: t + gap, kind: EK.arrival, target: Int32(k))
+            return
+        }
         let src = scenario.traffic[k]
         var now = t
         while true {
@@ -443,8 +454,7 @@ public struct TopologySimulation: Sendable {
         attempts[a].key = calls[c].key &+ UInt64(calls[c].tries) &* 0x9E37_79B9_7F4A_7C15
         calls[c].attempt = Int32(a)
         calls[c].attemptGen = attempts[a].gen
-        let p = policies[Int(calls[c].policy)]
-        var timeout = p.timeout
+        var timeout = policies[Int(calls[c].policy)].timeout
         if let cap = model.maxTimeout, calls[c].route == .hub || calls[c].route == .edge { timeout = min(timeout, cap) }
         if timeout != .max {
             engine.schedule(after: timeout, kind: EK.timeout, target: Int32(a), data: Int64(attempts[a].gen))
@@ -460,10 +470,10 @@ public struct TopologySimulation: Sendable {
     mutating func buildPath(_ a: Int, _ c: Int) -> Failure? {
         let service = Int(calls[c].service)
         let route = calls[c].route
-        let policy = policies[Int(calls[c].policy)]
+        let lb = policies[Int(calls[c].policy)].loadBalancing
         // Whose view of the endpoints: gateways health-check, mesh proxies eject outliers.
         let gatewayView = route == .hub || route == .edge
-        guard let inst = pickInstance(service, policy, gatewayView: gatewayView, meshView: route == .mesh || route == .ingress || route == .edge) else {
+        guard let inst = pickInstance(service, lb, gatewayView: gatewayView, meshView: route == .mesh || route == .ingress || route == .edge) else {
             return .noHealthyUpstream
         }
         let base = a * Self.maxSeg
@@ -551,7 +561,7 @@ public struct TopologySimulation: Sendable {
 
     var ingressReplicas = 0 // round-robin cursor for the mesh ingress
 
-    mutating func pickInstance(_ s: Int, _ p: CompiledPolicy, gatewayView: Bool, meshView: Bool) -> Int? {
+    mutating func pickInstance(_ s: Int, _ lb: LoadBalancing, gatewayView: Bool, meshView: Bool) -> Int? {
         let first = model.serviceFirstInstance[s], end = model.serviceFirstInstance[s + 1]
         let n = end - first
         let now = engine.now
@@ -570,7 +580,7 @@ public struct TopologySimulation: Sendable {
         func ok(_ i: Int) -> Bool {
             panic ? instances[i].knownAt <= now : eligible(i)
         }
-        switch p.loadBalancing {
+        switch lb {
         case .roundRobin:
             for k in 0..<n {
                 let i = first + (rrCounter[s] + k) % n
@@ -636,7 +646,7 @@ public struct TopologySimulation: Sendable {
                 cls = zf == zt ? 1 : 2
             }
             if zeroWire[cls] {
-                metrics.hop(.wire, 0, measuring: now >= measureStart)
+                if now >= measureStart { metrics.hops[HopKind.wire.rawValue].zeroTraversals += 1 }
                 return true
             }
             let d = wireDist[cls].sample(&wireRng)
@@ -824,7 +834,7 @@ public struct TopologySimulation: Sendable {
         let c = Int(attempts[a].call)
         let orphan = attempts[a].orphan
         let callGen = attempts[a].callGen
-        if !orphan { observeOutcome(i, f, policies[Int(attempts[a].policy)]) }
+        if !orphan { observeOutcome(i, f, attempts[a].policy) }
         freeAttempt(a)
         if orphan || calls[c].gen != callGen { return }
         callFinished(c, f, retryable: true)
@@ -855,7 +865,7 @@ public struct TopologySimulation: Sendable {
         // Outlier detection blames the host for what happened at or on the way to it.
         let atHost = att.phase != .forward || att.pos >= att.nseg
         if att.instance >= 0, !att.orphan, atHost || f == .connectFailure || f == .reset || f == .tls {
-            observeOutcome(Int(att.instance), f, policies[Int(att.policy)])
+            observeOutcome(Int(att.instance), f, att.policy)
         }
         let c = Int(att.call)
         let orphan = att.orphan
@@ -866,8 +876,8 @@ public struct TopologySimulation: Sendable {
     }
 
     /// Outlier detection: consecutive 5xx eject a host (Envoy's consecutive_5xx).
-    mutating func observeOutcome(_ i: Int, _ f: Failure, _ p: CompiledPolicy) {
-        guard let od = p.outlier else { return }
+    mutating func observeOutcome(_ i: Int, _ f: Failure, _ policy: Int32) {
+        guard let od = policies[Int(policy)].outlier else { return }
         if f == .none || !f.isServerError {
             if f == .none { instances[i].consecutiveErrors = 0 }
             return
@@ -896,23 +906,23 @@ public struct TopologySimulation: Sendable {
         let c = Int(attempts[a].call)
         if calls[c].gen == attempts[a].callGen {
             let i = Int(attempts[a].instance)
-            if i >= 0 { observeOutcome(i, .timeout, policies[Int(attempts[a].policy)]) }
+            if i >= 0 { observeOutcome(i, .timeout, attempts[a].policy) }
             callFinished(c, .timeout, retryable: true)
         }
     }
 
     /// A try ended: retry it, or finish the call and tell whoever made it.
     mutating func callFinished(_ c: Int, _ f: Failure, retryable: Bool) {
-        let p = policies[Int(calls[c].policy)]
-        if f != .none && retryable && Int(calls[c].tries) <= p.retries && (p.retryMask & f.bit) != 0 {
+        let pi = Int(calls[c].policy)
+        if f != .none && retryable && Int(calls[c].tries) <= policies[pi].retries && (policies[pi].retryMask & f.bit) != 0 {
             let budgetOK: Bool
-            if let b = p.budget {
+            if let b = policies[pi].budget {
                 budgetOK = Double(activeRetries) < max(3, b * Double(activeRequests))
             } else { budgetOK = true }
             if budgetOK {
                 activeRetries += 1
                 if engine.now >= measureStart { metrics.retries += 1 }
-                let backoff = p.backoff.sample(&controlRng)
+                let backoff = policies[pi].backoff.sample(&controlRng)
                 if engine.now >= measureStart { metrics.hop(.backoff, backoff, measuring: true) }
                 engine.schedule(after: backoff, kind: EK.retry, target: Int32(c), data: Int64(calls[c].gen))
                 return

@@ -1,6 +1,8 @@
 import Foundation
 import HeapModule
+import Scenario
 import SimCore
+import Topology
 
 // `topsim-bench PART` prints `BENCH <name> <value> <unit>` lines; bench/run.sh
 // runs each part in its own process so that peak RSS belongs to one figure.
@@ -75,7 +77,20 @@ case "mm1":
     report("mm1_customers_per_s", Double(customers) / s, "customers/s")
     report("mm1_events_per_s", Double(result!.events) / s, "events/s")
     report("mm1_peak_rss_mb", peakRSSMB(), "MB")
+case "mm1-topology":
+    // The M/M/1 through the topology model in-process (no parsing, no reports).
+    let s = Scenario(name: "mm1", duration: 25_000 * Nanos.perSecond,
+                     cluster: Cluster(nodes: 1, network: Network(sameNode: .constant(0), sameZone: .constant(0),
+                                                                 crossZone: .constant(0), external: .constant(0))),
+                     services: [Service(name: "q", workers: 1, queue: 1_000_000, serviceTime: .exponential(mean: 10e6))],
+                     traffic: [TrafficSource(name: "t", to: 0, rate: .constant(perSecond: 80))],
+                     topologies: [TopologySpec(name: "direct", kind: .none)])
+    var sim = try! TopologySimulation(scenario: s, topology: s.topologies[0], seed: 1)
+    let secs = wallSeconds { sim.runToEnd() }
+    report("mm1_topology_customers_per_s", Double(sim.metrics.requests) / secs, "customers/s")
+    report("mm1_topology_events_per_s", Double(sim.metrics.events) / secs, "events/s")
+    report("mm1_topology_peak_rss_mb", peakRSSMB(), "MB")
 default:
-    FileHandle.standardError.write("usage: topsim-bench hold|mm1\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: topsim-bench hold|mm1|mm1-topology\n".data(using: .utf8)!)
     exit(2)
 }

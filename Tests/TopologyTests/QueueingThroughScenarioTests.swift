@@ -9,10 +9,10 @@ import XCTest
 /// The engine's queueing cases end to end through the topology model: an M/M/1
 /// is a `none` topology with one service of one worker and a zero-latency network.
 final class QueueingThroughScenarioTests: XCTestCase {
-    func mm1(workers: Int, lambda: Double, service: Distribution) -> Scenario {
+    func mm1(workers: Int, lambda: Double, service: Distribution, duration: Double = 2_000) -> Scenario {
         Fx.scenario(services: [Service(name: "q", replicas: 1, workers: workers, queue: unlimited, serviceTime: service)],
                     traffic: [TrafficSource(name: "t", from: .external, to: 0, rate: .constant(perSecond: lambda))],
-                    topologies: [TopologySpec(name: "direct", kind: .none)], duration: 2_000, warmup: 200, nodes: 1)
+                    topologies: [TopologySpec(name: "direct", kind: .none)], duration: duration, warmup: 200, nodes: 1)
     }
 
     /// K replications; |mean(sim/analytic) - 1| <= 3 sd / sqrt(K), and the band must be narrow.
@@ -26,7 +26,7 @@ final class QueueingThroughScenarioTests: XCTestCase {
     }
 
     func testMM1() throws {
-        let s = mm1(workers: 1, lambda: 80, service: .exponential(mean: 10 * Fx.ms))
+        let s = mm1(workers: 1, lambda: 80, service: .exponential(mean: 10 * Fx.ms), duration: 4_000)
         let w = 1e9 / (100.0 - 80.0)
         try check(s, analytic: w, power: 0.05) { $0.latency.mean }
         try check(s, analytic: w * log(100), power: 0.06) { $0.latency.p99 }
