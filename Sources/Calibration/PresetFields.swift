@@ -99,13 +99,14 @@ public enum PresetFormat {
 
     /// Nanoseconds to the largest unit that keeps the number readable.
     public static func duration(_ ns: Double) -> String {
-        let units: [(Double, String)] = [(3_600e9, "h"), (1e9, "s"), (1e6, "ms"), (1e3, "us")]
-        for (scale, unit) in units where ns >= scale {
-            // Whole hours only (certificate lifetimes); 90 minutes reads better as 5400s.
-            if scale >= 3_600e9 && (ns / scale) != (ns / scale).rounded() { continue }
-            return number(ns / scale) + unit
-        }
-        return number(ns) + "ns"
+        // Whole hours only (certificate lifetimes); 90 minutes reads better as 5400s.
+        if ns >= 3_600e9 && (ns / 3_600e9) == (ns / 3_600e9).rounded() { return number(ns / 3_600e9) + "h" }
+        if ns >= 1e9 { return number(ns / 1e9) + "s" }
+        // Round to 3 significant digits first so 999999.99 ns prints as 1ms.
+        let r = Double(String(format: "%.3g", ns)) ?? ns
+        if r >= 1e6 { return number(r / 1e6) + "ms" }
+        if r >= 1e3 { return number(r / 1e3) + "us" }
+        return number(r) + "ns"
     }
 
     public static func timeout(_ t: SimTime) -> String {
@@ -210,12 +211,12 @@ public enum PresetFormat {
 
     /// The closest known name, for "did you mean" (nil when nothing is close).
     public static func suggestion(for name: String, among names: [String]) -> String? {
-        let scored = names.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }
+        let lower = name.lowercased()
+        let scored = names.map { ($0, editDistance(lower, $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
-        if names.contains(where: { $0.hasPrefix(name.lowercased()) || name.lowercased().hasPrefix($0) }) {
-            return names.filter { $0.hasPrefix(name.lowercased()) || name.lowercased().hasPrefix($0) }.sorted().first
-        }
-        return best.1 <= max(2, name.count / 2) ? best.0 : nil
+        if best.1 <= max(2, name.count / 3) { return best.0 }
+        // A short stem such as "aws" or "consul-" names the preset it starts.
+        return names.filter { $0.hasPrefix(lower) }.sorted().first
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

@@ -69,7 +69,7 @@ extension BuiltinPresets {
         "policies.retries": "nginx proxy_next_upstream default `error timeout` with proxy_next_upstream_tries 0 (bounded only by the upstream's servers, ingress-nginx#12019); " + Src.assume("2 retries = every other server of a 3-server upstream"),
         "policies.outlierDetection": "nginx upstream module server defaults (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server): max_fails=1, fail_timeout=10s: one failure marks a server unavailable for 10 s",
         "policies.rateLimit": Src.noDefaultRateLimit + " (limit_req answers 503 by default, limit_req_status)",
-        "policies.loadBalancing": "nginx upstream module: weighted round-robin by default",
+        "policies.loadBalancing": "nginx upstream module (http://nginx.org/en/docs/http/ngx_http_upstream_module.html): weighted round-robin by default",
     ])
 
     static let cloudLatency = Distribution.lognormal(mean: 7_500_000, p99: 15_000_000)!
@@ -94,7 +94,7 @@ extension BuiltinPresets {
         "policies.timeout": "AWS API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html): integration timeout 50 ms-29 s, 29 s by default for REST APIs (HTTP APIs: 30 s); the backend keeps working after the 504",
         "policies.retries": Src.assume("API Gateway does not retry a failed integration call; clients (AWS SDKs) retry"),
         "policies.outlierDetection": Src.assume("integrations target one endpoint (often a load balancer); no host ejection at the gateway"),
-        "policies.rateLimit": "AWS API Gateway usage plans: per-client (API key) throttles only when a usage plan sets them; answered with 429",
+        "policies.rateLimit": "AWS API Gateway usage plans (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html): per-client (API key) throttles only when a usage plan sets them; answered with 429",
         "policies.loadBalancing": Src.assume("the integration endpoint (NLB/ALB/Lambda) spreads load; modelled as random"),
         "maxTimeout": "AWS API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html): integration timeout at most 29 s for REST APIs (504 beyond)",
         "throttle": "AWS API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html): account-level throttle 10,000 rps with a 5,000-request burst per Region (429 beyond)",
@@ -115,7 +115,7 @@ extension BuiltinPresets {
         "policies.loadBalancing": "Azure API Management load-balanced backend pools (https://learn.microsoft.com/azure/api-management/backends): round-robin by default",
         "maxTimeout": "Azure forward-request policy (https://learn.microsoft.com/azure/api-management/forward-request-policy): values greater than 240 s may not be honoured, because the network infrastructure can drop idle connections after this time",
     ]) { a, _ in a },
-    notes: [("throttle", "none published", "Azure publishes capacity per scale unit as a metric, not a hard request-rate limit, so no account throttle is set")])
+    notes: [("throttle", "none published", "Azure API Management capacity (https://learn.microsoft.com/azure/api-management/api-management-capacity): capacity per scale unit is published as a metric, not a hard request-rate limit, so no account throttle is set")])
 
     static let apigee = Preset(
         name: "apigee", system: "Google Apigee", version: "Edge (public cloud)", kind: .gateway,
@@ -127,8 +127,8 @@ extension BuiltinPresets {
         "policies.timeout": "Apigee Edge, configuring I/O timeout on Message Processors (https://docs.apigee.com/how-to-guides/configuring-io-timeout-message-processors): io.timeout.millis default 55 s for target endpoints and ServiceCallout",
         "policies.retries": Src.assume("Apigee's TargetServer load balancer (MaxFailures default 0) does not retry a failed request by default"),
         "policies.outlierDetection": Src.assume("TargetServer MaxFailures defaults to 0: servers are never taken out of rotation unless configured"),
-        "policies.rateLimit": "Apigee SpikeArrest / Quota policies: opt-in; answered with 429",
-        "policies.loadBalancing": "Apigee TargetServer LoadBalancer algorithm RoundRobin (the documented default)",
+        "policies.rateLimit": "Apigee SpikeArrest / Quota policies (https://cloud.google.com/apigee/docs/api-platform/reference/policies/spike-arrest-policy): opt-in; answered with 429",
+        "policies.loadBalancing": "Apigee load balancing across backend servers (https://cloud.google.com/apigee/docs/api-platform/deploy/load-balancing-across-backend-servers): LoadBalancer Algorithm RoundRobin by default",
     ]) { a, _ in a },
-    notes: [("timeout-ceiling", "~57 s observed", "discuss.google.dev thread 'increase timeout on public cloud to resolve 504': raising io.timeout.millis to 70 s in Edge public cloud only moved the 504 from 55 s to 57 s (forum report, not documentation)")])
+    notes: [("timeout-ceiling", "~57 s observed", "discuss.google.dev thread (https://discuss.google.dev/t/increase-timeout-on-public-cloud-to-resolve-504-gateway-timeout-error/15463): raising io.timeout.millis to 70 s in Edge public cloud only moved the 504 from 55 s to 57 s (forum report, not documentation)")])
 }

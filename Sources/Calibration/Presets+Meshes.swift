@@ -113,6 +113,6 @@ extension BuiltinPresets {
     ].merging(envoyGatewaySources(why: " (Cilium's ingress/Gateway API is its Envoy)")) { a, _ in a },
     notes: [
         ("agent-restart", "L7 disrupted for seconds", "cilium/cilium#13194, #35425: agent restarts disrupt Envoy-handled (L7) traffic"),
-        ("certificates", "none modelled", "Cilium encrypts with WireGuard/IPsec node keys; its SPIFFE mutual-auth (beta) TTLs are not modelled (no CertificatePolicy)"),
+        ("certificates", "none modelled", Src.assume("Cilium encrypts with WireGuard/IPsec node keys (https://docs.cilium.io/en/stable/security/network/encryption/); its SPIFFE mutual-auth (beta) TTLs are not modelled (no CertificatePolicy)")),
     ])
 }
