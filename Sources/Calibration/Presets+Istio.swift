@@ -15,7 +15,7 @@ extension BuiltinPresets {
         ]
     }
 
-    static let istioLeastRequest = Src.assume("Istio's DestinationRule docs describe LEAST_REQUEST as the default simple load balancer in recent releases (changed from ROUND_ROBIN around 1.14); not re-verified for this exact version")
+    static let istioLeastRequest = "Istio 1.14 change notes (https://istio.io/latest/news/releases/1.14.x/announcing-1.14/change-notes/): the default load balancer changed from ROUND_ROBIN to LEAST_REQUEST (ENABLE_LEGACY_LB_ALGORITHM_DEFAULT restores the old one)"
 
     static func istioPolicies(lb: LoadBalancing) -> Policies {
         Policies(timeout: Policies.noTimeout, retries: istioRetryPolicy, loadBalancing: lb)
@@ -75,7 +75,7 @@ extension BuiltinPresets {
         "gateway.replicas": Src.gatewayReplicas,
         "gateway.cpuPerRequest": Src.assume("the 1.12 sidecar figure stands in for the ingress gateway. ") + Src.istio112Resources,
         "gateway.memoryMB": Src.assume("the 1.12 sidecar figure stands in for the ingress gateway. ") + Src.istio112Resources,
-    ].merging(istioPolicySources(lb: Src.assume("Istio used Envoy's ROUND_ROBIN default before LEAST_REQUEST became the default (around 1.14)"))) { a, _ in a })
+    ].merging(istioPolicySources(lb: "Istio 1.14 change notes (https://istio.io/latest/news/releases/1.14.x/announcing-1.14/change-notes/): releases before 1.14 used ROUND_ROBIN by default")) { a, _ in a })
 
     static let istioAmbient = Preset(
         name: "istio-ambient", system: "Istio ambient (ztunnel, waypoint)", version: "1.24", kind: .sidecarless,
