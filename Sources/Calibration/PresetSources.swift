@@ -30,7 +30,7 @@ enum Src {
     static let envoyLatencyStandIn = assume("no published latency for this Envoy role; uses the per-traversal lognormal fitted to Istio 1.20's sidecar figure (+0.228 ms p90 / +0.298 ms p99 for two sidecars), since it is the same Envoy proxy doing comparable L7 work")
     static let envoyCPUStandIn = assume("no published figure for this Envoy role; Istio 1.24's sidecar figure 0.20 vCPU per 1000 rps (0.0002 CPU s per request) stands in, the same proxy binary doing comparable L7 work")
     static let envoyMemoryStandIn = assume("Istio 1.24's measured 60 MB per Envoy stands in (the seed's rule of thumb is 50-100 MB per Envoy)")
-    static let gatewayWorkers = assume("Envoy runs one worker per hardware thread (--concurrency default); a 2-CPU gateway pod (Istio's gateway chart limit, 2 CPU) gives 2")
+    static let gatewayWorkers = assume("Envoy runs one worker per hardware thread (--concurrency default; Envoy Gateway API EnvoyProxy.concurrency: unset defaults to the number of cpuset threads); a 2-CPU gateway pod (as we read Istio's gateway chart limit) gives 2")
     static let gatewayReplicas = assume("2 replicas, the smallest highly available gateway; product charts start at 1 with autoscaling")
 
     static func perTraversal(_ mu: Double, _ sigma: Double) -> Distribution {
