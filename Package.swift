@@ -56,6 +56,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "SimCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Calibration", "SimCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Scenario", "SimCore", "Report"]),

@@ -1,0 +1,118 @@
+import SimCore
+
+extension BuiltinPresets {
+    static let linkerd = Preset(
+        name: "linkerd", system: "Linkerd (linkerd2-proxy)", version: "2.11", kind: .sidecarMesh,
+        summary: "Linkerd with its Rust micro-proxy as sidecar; few published per-proxy figures, so latency is borrowed (see sources).",
+        proxy: ProxyProfile(latency: Src.envoy120, workers: 1, queue: 1024, cpuPerRequest: 0.0001, memoryMB: 26.3),
+        gateway: envoyGatewayProfile,
+        policies: Policies(timeout: Policies.noTimeout, loadBalancing: .powerOfTwo),
+        certificates: CertificatePolicy(ttl: 24 * 3600 * Nanos.perSecond, rotateAt: 0.7),
+        holdApplicationUntilProxyStarts: true
+    ).cited([
+        "proxy.latency": Src.assume("Linkerd publishes only that one proxy's median is below 1 ms and harness-specific end-to-end medians (+6 to +9 ms at 2000 rps, Buoyant benchmark 2021, https://linkerd.io/2021/11/29/linkerd-vs-istio-benchmarks-2021/), both unusable as a per-traversal distribution; the same benchmark finds Linkerd adding less latency than Istio, so Istio 1.20's fitted per-traversal lognormal is used as a conservative stand-in"),
+        "proxy.workers": Src.assume("linkerd2-proxy sizes its async runtime from the pod's CPU limit and runs a single worker without one (linkerd2 chart proxy.cores / proxy.runtime.workers); no limit assumed"),
+        "proxy.queue": Src.assume("linkerd2-proxy has no documented pending-request bound comparable to Envoy's; 1024 keeps overload bounded like the Envoy presets"),
+        "proxy.replicas": Src.oneInstance,
+        "proxy.cpuPerRequest": Src.assume("no per-request figure published; the 2021 benchmark reports an order of magnitude less data-plane CPU than Istio 1.10-1.12 (0.35 vCPU per 1000 rps); 0.10 vCPU per 1000 rps (0.0001 s per request) is a conservative reading"),
+        "proxy.memoryMB": "Linkerd vs Istio benchmark, Nov 2021 (https://linkerd.io/2021/11/29/linkerd-vs-istio-benchmarks-2021/): linkerd2-proxy max observed 26.3 MB at 2000 rps (Linkerd 2.11)",
+        "policies.timeout": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): request timeouts are opt-in (ServiceProfile/HTTPRoute); none by default",
+        "policies.retries": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): retries are opt-in; when enabled, a retry budget of 20% of requests + 10/s over 10 s",
+        "policies.outlierDetection": "linkerd.io docs (https://linkerd.io/2/reference/circuit-breaking/): failure accrual is off by default (when on: 7 consecutive failures, 1 s-1 min penalty; linkerd/linkerd2#11493)",
+        "policies.rateLimit": Src.noDefaultRateLimit + " (Linkerd has no gateway-style rate limiting by default)",
+        "policies.loadBalancing": "linkerd.io load balancing (https://linkerd.io/2/features/load-balancing/): EWMA of latency with power-of-two-choices",
+        "certificates.ttl": "linkerd2 chart values (identity.issuer.issuanceLifetime 24h0m0s): workload certificates last 24 h",
+        "certificates.rotateAt": "linkerd2-proxy identity client refreshes at 70% of the certificate lifetime (linkerd2 chart/proxy docs; expiry breaks meshed traffic, linkerd/linkerd2#13136, #3676)",
+        "holdApplicationUntilProxyStarts": "linkerd2 chart values proxy.await: true: the app container waits for the proxy (linkerd/linkerd2#10981; gives up after 2 min)",
+    ].merging(envoyGatewaySources(why: " (Linkerd ships no ingress of its own; an Envoy-based ingress is assumed)")) { a, _ in a },
+    notes: [
+        ("connect-timeouts", "outbound 1s, inbound 100ms", "linkerd2 chart values proxy.outboundConnectTimeout 1000ms, proxy.inboundConnectTimeout 100ms (no topsim field yet)"),
+        ("retry-budget", "20% + 10/s over 10s", "linkerd.io retries docs: the retry budget applied when retries are enabled on a route"),
+    ])
+
+    static let consulCerts = CertificatePolicy(ttl: 72 * 3600 * Nanos.perSecond, rotateAt: 0.75)
+    static let consulCertSources: [String: String] = [
+        "certificates.ttl": "Consul Connect CA LeafCertTTL default 72h (https://developer.hashicorp.com/consul/docs/connect/ca; hashicorp/consul#16779)",
+        "certificates.rotateAt": "Consul agent leafcert calculateSoftExpiry (hashicorp/consul agent/leafcert): renewal jittered uniformly between 60% and 90% of the lifetime; 75% is its mean",
+        "holdApplicationUntilProxyStarts": Src.assume("Consul on Kubernetes starts the app and the Envoy sidecar side by side unless lifecycle/native-sidecar options are set; no wait assumed"),
+    ]
+
+    static let consulEnvoy = Preset(
+        name: "consul-envoy", system: "Consul Connect (Envoy sidecar)", version: "1.18", kind: .sidecarMesh,
+        summary: "Consul service mesh with Envoy sidecars; no published Consul-specific overhead, so Envoy figures from Istio stand in.",
+        proxy: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, cpuPerRequest: 0.0002, memoryMB: 60),
+        gateway: envoyGatewayProfile,
+        policies: Policies(timeout: 15 * Nanos.perSecond, loadBalancing: .roundRobin),
+        certificates: consulCerts
+    ).cited([
+        "proxy.latency": Src.envoyLatencyStandIn + " (Consul configures the same Envoy; no Consul-specific overhead figure was found)",
+        "proxy.workers": Src.assume("Consul's Envoy bootstrap sets no concurrency; on Kubernetes the sidecar's CPU (consul-k8s default limit) gives about 2 workers, like Istio's"),
+        "proxy.queue": Src.envoyQueue + " (Consul's upstream `limits` leave Envoy's defaults)",
+        "proxy.replicas": Src.oneInstance,
+        "proxy.cpuPerRequest": Src.envoyCPUStandIn,
+        "proxy.memoryMB": Src.envoyMemoryStandIn,
+        "policies.timeout": "Consul proxy config local_request_timeout_ms (https://developer.hashicorp.com/consul/docs/connect/proxies/envoy): unset inherits Envoy's 15 s route timeout. " + Src.envoyRouteTimeout,
+        "policies.retries": "Consul service-router NumRetries defaults to 0 (https://developer.hashicorp.com/consul/docs/connect/config-entries/service-router). " + Src.envoyNoRetry,
+        "policies.outlierDetection": "Consul upstream passive_health_check is unset by default (https://developer.hashicorp.com/consul/docs/connect/proxies/envoy). " + Src.envoyNoOutlier,
+        "policies.rateLimit": Src.noDefaultRateLimit,
+        "policies.loadBalancing": "Consul service-resolver LoadBalancer policy defaults to Envoy's round_robin (https://developer.hashicorp.com/consul/docs/connect/config-entries/service-resolver)",
+    ].merging(consulCertSources) { a, _ in a }
+     .merging(envoyGatewaySources(why: " (Consul's ingress/API gateway is Envoy)")) { a, _ in a })
+
+    static let consulBuiltin = Preset(
+        name: "consul-builtin", system: "Consul Connect (built-in proxy)", version: "1.18", kind: .sidecarMesh,
+        summary: "Consul's built-in L4 proxy (Go), meant for development and testing: mTLS only, no L7 policies.",
+        proxy: ProxyProfile(latency: Src.perTraversal(-3.267975, 0.479408), workers: unlimited, queue: 1024,
+                            cpuPerRequest: 0.0002, memoryMB: 30),
+        gateway: envoyGatewayProfile,
+        policies: Policies(timeout: Policies.noTimeout, loadBalancing: .random),
+        certificates: consulCerts
+    ).cited([
+        "proxy.latency": Src.assume("no figure published for the built-in proxy; the Envoy per-traversal fit (Istio 1.20) stands in: an L4 Go proxy does less work per request but copies through user space the same way"),
+        "proxy.workers": Src.assume("the built-in proxy serves each connection on its own goroutine, so it has no worker bound"),
+        "proxy.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),
+        "proxy.replicas": Src.oneInstance,
+        "proxy.cpuPerRequest": Src.envoyCPUStandIn + " (no figure for the built-in proxy)",
+        "proxy.memoryMB": Src.assume("a small Go process; 30 MB, half an Envoy's, with no measurement behind it"),
+        "policies.timeout": Src.assume("the built-in proxy is L4 only: it cannot time out requests, so none"),
+        "policies.retries": Src.assume("L4 only: no request retries"),
+        "policies.outlierDetection": Src.assume("L4 only: no outlier detection"),
+        "policies.rateLimit": Src.noDefaultRateLimit,
+        "policies.loadBalancing": Src.assume("the built-in proxy picks a random healthy instance from the catalog for each connection"),
+    ].merging(consulCertSources) { a, _ in a }
+     .merging(envoyGatewaySources(why: " (Consul's ingress/API gateway is Envoy)")) { a, _ in a },
+    notes: [("status", "development/testing", "Consul docs describe the built-in proxy as suitable for development and testing, with Envoy recommended for production")])
+
+    static let cilium = Preset(
+        name: "cilium", system: "Cilium service mesh (eBPF L4, per-node Envoy L7)", version: "1.16", kind: .sidecarless,
+        summary: "Cilium: L4 handled in the kernel by eBPF on every node; L7 policies go through one Envoy per node (modelled as the waypoint).",
+        proxy: ProxyProfile(latency: .lognormal(mean: 10_000, p99: 30_000)!, workers: unlimited, queue: 1024,
+                            cpuPerRequest: 0.00001, memoryMB: 0),
+        waypoint: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 1, cpuPerRequest: 0.0002, memoryMB: 60),
+        gateway: envoyGatewayProfile,
+        policies: Policies(timeout: 15 * Nanos.perSecond, loadBalancing: .random)
+    ).cited([
+        "proxy.latency": Src.assume("no published per-hop figure for Cilium's eBPF datapath; it redirects in the kernel with no user-space copy, so 10 us mean / 30 us p99 per traversal, an order below ztunnel's fitted 35 us"),
+        "proxy.workers": Src.assume("eBPF programs run per packet in the kernel: no worker pool to saturate"),
+        "proxy.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),
+        "proxy.replicas": Src.oneInstance,
+        "proxy.cpuPerRequest": Src.assume("kernel eBPF work per request is a few microseconds; 0.01 ms, a sixth of ztunnel's published 0.06 ms"),
+        "proxy.memoryMB": Src.assume("the eBPF datapath lives in cilium-agent, which runs anyway as the CNI; no memory is attributed to the mesh"),
+        "waypoint.latency": Src.envoyLatencyStandIn + " (Cilium's L7 proxy is an Envoy, one per node)",
+        "waypoint.workers": Src.assume("cilium-envoy's worker count follows its DaemonSet CPU; 2 as for the other Envoy roles"),
+        "waypoint.queue": Src.envoyQueue,
+        "waypoint.replicas": Src.assume("one Envoy per node, not per service: topsim's waypoint is a shared station, so 1 replica stands for the node's Envoy"),
+        "waypoint.cpuPerRequest": Src.envoyCPUStandIn,
+        "waypoint.memoryMB": Src.envoyMemoryStandIn,
+        "policies.timeout": Src.assume("Cilium's Envoy routes keep Envoy's 15 s route default. ") + Src.envoyRouteTimeout,
+        "policies.retries": Src.assume("Cilium configures no retries by default (CiliumEnvoyConfig can add them). ") + Src.envoyNoRetry,
+        "policies.outlierDetection": Src.assume("none unless a CiliumEnvoyConfig sets it. ") + Src.envoyNoOutlier,
+        "policies.rateLimit": Src.noDefaultRateLimit,
+        "policies.loadBalancing": Src.assume("kube-proxy replacement picks a random backend per connection (Maglev or random, random by default)"),
+        "holdApplicationUntilProxyStarts": Src.assume("no sidecar: the node's datapath is up before pods start"),
+    ].merging(envoyGatewaySources(why: " (Cilium's ingress/Gateway API is its Envoy)")) { a, _ in a },
+    notes: [
+        ("agent-restart", "L7 disrupted for seconds", "cilium/cilium#13194, #35425: agent restarts disrupt Envoy-handled (L7) traffic"),
+        ("certificates", "none modelled", Src.assume("Cilium encrypts with WireGuard/IPsec node keys (https://docs.cilium.io/en/stable/security/network/encryption/); its SPIFFE mutual-auth (beta) TTLs are not modelled (no CertificatePolicy)")),
+    ])
+}
