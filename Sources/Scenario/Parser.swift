@@ -235,7 +235,7 @@ final class ScenarioParser {
         guard let v = string(n, what) else { return nil }
         if let e = E(rawValue: v) ?? aliases[v] { return e }
         let options = E.allCases.map(\.rawValue)
-        error(n.pos, "\(what) '\(v)' is not one of \(options.joined(separator: ", "))",
+        error(n.pos, "\(what) must be one of \(options.joined(separator: ", ")), not '\(v)'",
               suggestion: Suggest.closest(to: v, in: options + aliases.keys.sorted()))
         return nil
     }

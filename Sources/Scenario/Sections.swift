@@ -122,7 +122,18 @@ extension ScenarioParser {
 
         var expectations: [Expectation] = []
         if let n = f["expect"], let items = list(n, "'expect'") {
-            let topoNames = topologies.map(\.name)
+            // Names of invalid topologies count too: one mistake, one message.
+            var topoNames = topologies.map(\.name)
+            if let tn = f["topologies"], case .sequence(let items, _) = tn {
+                for case .mapping(let ps, _) in items {
+                    for p in ps {
+                        if case .scalar(let k) = p.key, k.value == "name", case .scalar(let v) = p.value,
+                           !topoNames.contains(v.value) {
+                            topoNames.append(v.value)
+                        }
+                    }
+                }
+            }
             for item in items {
                 guard case .scalar(let s) = item, !s.isNull else {
                     error(item.pos, "an expectation is one line of text, e.g. \"mesh.p99 < 60ms\", not \(item.kindName)")
@@ -197,8 +208,6 @@ extension ScenarioParser {
             error(pos, "'\(name)' is reserved (it names a fault target); rename the service")
         } else if name.hasPrefix("node-") {
             error(pos, "service name '\(name)' looks like a node name (node-N); rename the service")
-        } else if cluster.zones.contains(name) {
-            error(pos, "service '\(name)' has the same name as a zone; fault targets would be ambiguous")
         }
     }
 

@@ -10,8 +10,8 @@ enum Suggest {
             if best == nil || d < best!.1 { best = (c, d) }
         }
         guard let (name, d) = best, name != word else { return nil }
-        // Short words tolerate one edit, longer ones about a third of their length.
-        let limit = max(1, min(3, max(w.count, name.count) / 3))
+        // About a third of the length: one edit from 3 letters, none for 1-2 letter names.
+        let limit = min(3, max(w.count, name.count) / 3)
         if d <= limit { return name }
         // A prefix that is long enough (e.g. `replica` for `replicas`) is still a hint.
         let n = normalise(name)

@@ -322,6 +322,10 @@ extension ScenarioParser {
             }
             resolved = (.instance(service: si, index: i), .instance)
         } else if let si = names.firstIndex(of: s) {
+            if cluster.zones.contains(s) {
+                error(pos, "'\(s)' is both a service and a zone; rename one of them")
+                return nil
+            }
             resolved = (.service(si), .service)
         } else if s.hasPrefix("node-") {
             guard let i = Int(s.dropFirst(5)), i >= 0 else {
