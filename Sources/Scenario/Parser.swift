@@ -10,6 +10,8 @@ final class ScenarioParser {
     let text: String
     let empirical: EmpiricalLoader
     private(set) var diagnostics: [Diagnostic] = []
+    /// Whether the file names its zones (the default zone `a` must not shadow a service `a`).
+    var zonesWritten = false
 
     init(file: String, text: String, directory: String?) {
         self.file = file; self.text = text; self.empirical = EmpiricalLoader(directory: directory)

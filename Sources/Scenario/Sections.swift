@@ -167,6 +167,7 @@ extension ScenarioParser {
         guard let f = fields(n, "'cluster'", allowed: Self.clusterKeys) else { return c }
         if let v = f["nodes"], let i = int(v, "'nodes'", min: 1, max: 10_000) { c.nodes = i }
         if let v = f["zones"], let items = list(v, "'zones'") {
+            zonesWritten = true
             var zones: [String] = []
             for item in items {
                 guard let z = string(item, "a zone name") else { continue }

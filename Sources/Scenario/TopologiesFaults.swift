@@ -322,7 +322,7 @@ extension ScenarioParser {
             }
             resolved = (.instance(service: si, index: i), .instance)
         } else if let si = names.firstIndex(of: s) {
-            if cluster.zones.contains(s) {
+            if zonesWritten, cluster.zones.contains(s) {
                 error(pos, "'\(s)' is both a service and a zone; rename one of them")
                 return nil
             }
@@ -337,7 +337,7 @@ extension ScenarioParser {
                 return nil
             }
             resolved = (.node(i), .node)
-        } else if let zi = cluster.zones.firstIndex(of: s) {
+        } else if zonesWritten || !names.contains(s), let zi = cluster.zones.firstIndex(of: s) {
             resolved = (.zone(zi), .zone)
         }
         guard let (target, cls) = resolved else {
