@@ -27,7 +27,7 @@ run: build
 test: deps
 	$(SWIFT) build $(TEST_FLAGS)
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
-	$(TEST_BIN) validate scenarios/*.yaml scenarios/*/*.yaml
+	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)
 
 bench: deps
 	$(SWIFT) build $(RELEASE)
