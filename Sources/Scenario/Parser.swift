@@ -109,18 +109,13 @@ final class ScenarioParser {
         return out
     }
 
-    /// A mapping with a fixed vocabulary. `applicable` narrows `allowed` with a reason for the rest.
-    func fields(_ node: YNode, _ what: String, allowed: [String],
-                applicable: Set<String>? = nil, notApplicableReason: String = "") -> Fields? {
+    /// A mapping with a fixed vocabulary.
+    func fields(_ node: YNode, _ what: String, allowed: [String]) -> Fields? {
         guard let ps = pairs(node, what) else { return nil }
         var f = Fields(pos: node.pos)
         for (name, kpos, value) in ps {
             if !allowed.contains(name) {
                 error(kpos, "unknown key '\(name)' in \(what)", suggestion: Suggest.closest(to: name, in: allowed))
-                continue
-            }
-            if let app = applicable, !app.contains(name) {
-                error(kpos, "'\(name)' does not apply to \(notApplicableReason)")
                 continue
             }
             f.entries[name] = (kpos, value)

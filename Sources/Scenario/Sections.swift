@@ -68,8 +68,8 @@ extension ScenarioParser {
         let names = serviceNodes.map(\.name)
         var services: [Service] = []
         var edges: [[(to: Int, pos: Pos)]] = []
-        for (i, s) in serviceNodes.enumerated() {
-            checkServiceName(s.name, s.key, cluster: cluster, index: i, all: names)
+        for s in serviceNodes {
+            checkServiceName(s.name, s.key)
             let (svc, es) = parseService(s.name, s.key, s.value, names: names, cluster: cluster)
             services.append(svc ?? Service(name: s.name, serviceTime: .constant(0)))
             edges.append(es)
@@ -202,7 +202,7 @@ extension ScenarioParser {
 
     // MARK: Services
 
-    func checkServiceName(_ name: String, _ pos: Pos, cluster: Cluster, index: Int, all: [String]) {
+    func checkServiceName(_ name: String, _ pos: Pos) {
         if name.contains("/") || name.contains(where: \.isWhitespace) || name.contains(",") {
             error(pos, "service name '\(name)' may not contain '/', ',' or spaces")
         } else if ["gateway", "control-plane", "*"].contains(name) {
