@@ -29,7 +29,7 @@ run: build
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
-	$(TEST_BIN) validate scenarios/*.yaml scenarios/*/*.yaml
+	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)
 
 bench: deps
 	$(SWIFT) build $(RELEASE)

@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // libFuzzer target for the scenario parser (Tests/Fuzz/run.sh; not part of `make test`).
+        .executableTarget(name: "scenario-fuzz", dependencies: ["Scenario"], path: "Tests/Fuzz/ScenarioFuzz"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "SimCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Calibration", "SimCore"],

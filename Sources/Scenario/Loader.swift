@@ -18,6 +18,13 @@ public enum ScenarioLoader {
 
     /// Validates scenario text. `directory` anchors `empirical(...)` paths (nil: none allowed).
     public static func parse(text: String, fileName: String = "<scenario>", directory: String? = nil) throws -> Scenario {
-        throw ScenarioErrors([Diagnostic(file: fileName, line: 1, column: 1, message: "not implemented yet")])
+        let p = ScenarioParser(file: fileName, text: text, directory: directory)
+        let scenario = p.parseDocument()
+        if let s = scenario, p.diagnostics.isEmpty { return s }
+        let sorted = p.diagnostics.enumerated().sorted {
+            ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+        }.map(\.element)
+        throw ScenarioErrors(sorted.isEmpty
+            ? [Diagnostic(file: fileName, line: 1, column: 1, message: "the scenario is invalid")] : sorted)
     }
 }

@@ -395,6 +395,9 @@ public struct Fault: Sendable, Equatable {
         self.fraction = fraction; self.between = between; self.line = line; self.column = column
     }
 
+    /// `crash payment/0`, for reports and faults.csv.
+    public var label: String { targetText.isEmpty ? kind.rawValue : "\(kind.rawValue) \(targetText)" }
+
     /// When it stops, clamped to the end of the run.
     public func end(runDuration: SimTime) -> SimTime {
         guard let d = duration else { return runDuration }
