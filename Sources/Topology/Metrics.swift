@@ -13,6 +13,9 @@ public struct TopologyMetrics: Sendable {
         public var p50: Double = 0
         public var p99: Double = 0
         public var inFlight = 0
+        /// Calls at any depth that failed after their retries (a dependency's failure the
+        /// root request may still survive).
+        public var callFailures = 0
     }
 
     /// Exact statistics over a fixed interval of the measured period (expectation
@@ -24,6 +27,14 @@ public struct TopologyMetrics: Sendable {
         public var succeeded = 0
         public var errors: [Int] = Array(repeating: 0, count: ErrorCause.allCases.count)
         public var latency = LatencyStats(digits: .two)
+        /// Per traffic source: requests and successes.
+        public var sourceRequests: [Int]
+        public var sourceSucceeded: [Int]
+        init(start: SimTime, end: SimTime, sources: Int) {
+            self.start = start; self.end = end
+            sourceRequests = Array(repeating: 0, count: sources)
+            sourceSucceeded = Array(repeating: 0, count: sources)
+        }
     }
 
     public struct HopStats: Sendable {
@@ -48,6 +59,8 @@ public struct TopologyMetrics: Sendable {
     public var hops: [HopStats] = HopKind.allCases.map { _ in HopStats() }
     public var proxyCPUSeconds = 0.0
     public var retries = 0
+    /// Calls at any depth that failed after their retries.
+    public var callFailures = 0
     public var ejections = 0
     public var windows: FixedWindows<Window>
     /// The open window's latencies; summarised into `windows` when it closes.
@@ -69,7 +82,7 @@ public struct TopologyMetrics: Sendable {
         var spans: [(SimTime, SimTime)] = scenario.expectations.compactMap { e in e.window.map { ($0.start, $0.end) } }
         spans += scenario.faults.map { f in (f.at, max(f.end(runDuration: scenario.duration), f.at + scenario.window)) }
         for (a, b) in spans where !intervals.contains(where: { $0.start == a && $0.end == b }) {
-            intervals.append(Interval(start: a, end: b))
+            intervals.append(Interval(start: a, end: b, sources: scenario.traffic.count))
         }
     }
 
@@ -88,7 +101,12 @@ public struct TopologyMetrics: Sendable {
         }
     }
 
-    mutating func record(start: SimTime, end: SimTime, failure: Failure, measureStart: SimTime) {
+    mutating func callFailed(at t: SimTime) {
+        callFailures += 1
+        windows.update(at: t) { $0.callFailures += 1 }
+    }
+
+    mutating func record(start: SimTime, end: SimTime, failure: Failure, source: Int, measureStart: SimTime) {
         requests += 1
         let ok = failure == .none
         let cause = ok ? 0 : ErrorCause.allCases.firstIndex(of: failure.cause)!
@@ -106,7 +124,9 @@ public struct TopologyMetrics: Sendable {
         let t = end - measureStart
         for k in intervals.indices where t >= intervals[k].start && t < intervals[k].end {
             intervals[k].requests += 1
+            intervals[k].sourceRequests[source] += 1
             if ok {
+                intervals[k].sourceSucceeded[source] += 1
                 intervals[k].succeeded += 1
                 intervals[k].latency.record(end - start)
             } else {

@@ -65,7 +65,11 @@ public struct TopologySimulation: Sendable {
         var pos: Int8 = 0
         var step: Int16 = 0
         var outstanding: Int16 = 0
+        /// How the try failed, as its caller sees it (drives retries and outlier detection).
         var failure = Failure.none
+        /// Where the failure started (a dependency's timeout, an expired certificate...):
+        /// what the end-to-end error is counted as.
+        var origin = Failure.none
         var orphan = false
         var key: UInt64 = 0
         var segStart: SimTime = 0
@@ -753,7 +757,10 @@ public struct TopologySimulation: Sendable {
         var d = services[s].serviceTime.sample(&rng)
         if let extra = instanceFaultLatency[i] ?? serviceFaultLatency[s] { d += extra.sample(&rng) }
         let errorRate = max(services[s].errors, max(instanceFaultErrors[i], serviceFaultErrors[s]))
-        if errorRate > 0 && rng.uniform() < errorRate { attempts[a].failure = .appError }
+        if errorRate > 0 && rng.uniform() < errorRate {
+            attempts[a].failure = .appError
+            attempts[a].origin = .appError
+        }
         engine.schedule(after: d, kind: EK.serviceDone, target: Int32(a), data: Int64(attempts[a].gen))
     }
 
@@ -831,13 +838,14 @@ public struct TopologySimulation: Sendable {
         let i = Int(attempts[a].instance)
         instances[i].inFlight -= 1
         let f = attempts[a].failure
+        let origin = attempts[a].origin == .none ? f : attempts[a].origin
         let c = Int(attempts[a].call)
         let orphan = attempts[a].orphan
         let callGen = attempts[a].callGen
         if !orphan { observeOutcome(i, f, attempts[a].policy) }
         freeAttempt(a)
         if orphan || calls[c].gen != callGen { return }
-        callFinished(c, f, retryable: true)
+        callFinished(c, f, origin: origin, retryable: true)
     }
 
     /// Fails an attempt where it stands: resources it holds are released, its
@@ -912,7 +920,8 @@ public struct TopologySimulation: Sendable {
     }
 
     /// A try ended: retry it, or finish the call and tell whoever made it.
-    mutating func callFinished(_ c: Int, _ f: Failure, retryable: Bool) {
+    mutating func callFinished(_ c: Int, _ f: Failure, origin: Failure? = nil, retryable: Bool) {
+        let origin = origin ?? f
         let pi = Int(calls[c].policy)
         if f != .none && retryable && Int(calls[c].tries) <= policies[pi].retries && (policies[pi].retryMask & f.bit) != 0 {
             let budgetOK: Bool
@@ -929,15 +938,20 @@ public struct TopologySimulation: Sendable {
             }
         }
         activeRequests -= 1
+        if f != .none && engine.now >= measureStart { metrics.callFailed(at: engine.now) }
         let parent = Int(calls[c].parent)
         if parent < 0 {
-            finishRoot(c, f)
+            finishRoot(c, origin)
             return
         }
         let parentGen = calls[c].parentGen
         freeCall(c)
         guard attempts[parent].gen == parentGen, attempts[parent].phase == .calling else { return }
-        if f != .none && attempts[parent].failure == .none { attempts[parent].failure = f }
+        if f != .none && attempts[parent].failure == .none {
+            // The app answers its caller with a 503 of its own; the report keeps the first cause.
+            attempts[parent].failure = .appError
+            attempts[parent].origin = origin
+        }
         attempts[parent].outstanding -= 1
         if attempts[parent].outstanding == 0 { nextStep(parent) }
     }
@@ -958,7 +972,8 @@ public struct TopologySimulation: Sendable {
         let now = engine.now
         rootsInFlight -= 1
         if calls[c].measured {
-            metrics.record(start: calls[c].start, end: now, failure: f, measureStart: measureStart)
+            metrics.record(start: calls[c].start, end: now, failure: f, source: Int(calls[c].source),
+                           measureStart: measureStart)
         }
         let k = Int(calls[c].source), client = calls[c].client
         let start = calls[c].start
