@@ -4,11 +4,18 @@ import Foundation
 public enum ScenarioLoader {
     /// Reads and validates a scenario file. Throws `ScenarioErrors`.
     public static func load(path: String) throws -> Scenario {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw ScenarioErrors([Diagnostic(file: path, line: 1, column: 1, message: "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            // Point at the first line that is not UTF-8.
+            var line = 1
+            for chunk in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                if String(data: Data(chunk), encoding: .utf8) == nil { break }
+                line += 1
+            }
+            throw ScenarioErrors([Diagnostic(file: path, line: line, column: 1,
+                                             message: "the file is not UTF-8 text")])
         }
         let dir = (path as NSString).deletingLastPathComponent
         var s = try parse(text: text, fileName: path, directory: dir.isEmpty ? "." : dir)

@@ -164,7 +164,13 @@ final class ScenarioParser {
         guard let s = scalar(n, what) else { return nil }
         let v = s.value.trimmingCharacters(in: .whitespaces)
         if unlimitedOK, v == "unlimited" { return unlimited }
-        guard let i = Int(v.replacingOccurrences(of: "_", with: "")) else {
+        let digits = v.replacingOccurrences(of: "_", with: "")
+        guard let i = Int(digits) else {
+            if !digits.isEmpty, digits.drop(while: { $0 == "-" || $0 == "+" }).allSatisfy({ $0.isASCII && $0.isNumber }),
+               digits.contains(where: \.isNumber) {
+                error(s.pos, "\(what) '\(v)' is far too large (at most \(hi))")
+                return nil
+            }
             if let d = Double(v), d.isFinite {
                 if d == d.rounded(), abs(d) < 1e18 {
                     return checkRange(Int(d), s.pos, what, lo, hi, unlimitedOK)

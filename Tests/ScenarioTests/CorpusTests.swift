@@ -10,7 +10,7 @@ final class CorpusTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(files.count, 40)
         for path in files {
             let name = (path as NSString).lastPathComponent
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
             let header = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
             guard header.hasPrefix("# expect: ") else { XCTFail("\(name): no '# expect:' header"); continue }
             let rest = header.dropFirst("# expect: ".count)
