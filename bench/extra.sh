@@ -17,10 +17,9 @@ customers=$(python3 -c "print(int(80 * 25000))")
 echo "BENCH mm1_run_customers_per_s $(python3 -c "print(f'{$customers / $wall:.0f}')") customers/s"
 echo "BENCH mm1_run_peak_rss_mb $rss MB"
 for minutes in 10 60; do
-  read wall rss < <(measure $T run scenarios/compare-all.yaml --duration ${minutes}m --jobs 2)
-  # 390/s external + stock-sync, five topologies; requests counted from the run's own summary.
-  reqs=$($T run scenarios/compare-all.yaml --duration ${minutes}m --jobs 2 --out /tmp/topsim-bench-flagship >/dev/null && \
-         awk -F, 'NR > 1 { s += $5 } END { print s }' /tmp/topsim-bench-flagship/summary.csv)
+  rm -rf /tmp/topsim-bench-flagship
+  read wall rss < <(measure $T run scenarios/compare-all.yaml --duration ${minutes}m --jobs 2 --out /tmp/topsim-bench-flagship)
+  reqs=$(awk -F, 'NR > 1 { s += $5 } END { print s }' /tmp/topsim-bench-flagship/summary.csv)
   echo "BENCH flagship_${minutes}m_requests_per_s $(python3 -c "print(f'{$reqs / $wall:.0f}')") requests/s"
   echo "BENCH flagship_${minutes}m_peak_rss_mb $rss MB"
 done

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Topsim: ParsableCommand {
@@ -10,6 +11,21 @@ struct Topsim: ParsableCommand {
                       PresetsCommand.self, ChecklistCommand.self],
         defaultSubcommand: nil
     )
+
+    /// Usage errors exit 2 (CLI.md), not swift-argument-parser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 enum TopsimVersion {
