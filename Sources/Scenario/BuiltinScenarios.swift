@@ -97,7 +97,7 @@ topologies:
     kind: combined
     gateway: { preset: envoy-gateway, replicas: 2 }
     mesh: { preset: linkerd, mtls: strict }
-  - { name: ambient, kind: sidecarless, preset: istio-ambient, waypoint: true }
+  - { name: ambient, kind: sidecarless, preset: istio-ambient, waypoint: { replicas: 2 } }
 
 faults:
   - { at: 3m, for: 1m, kind: crash, target: payment/0 }

@@ -24,6 +24,8 @@ final class QueueingTheoryTests: XCTestCase {
     }
 
     func assertMatches(_ e: Estimate, power: Double, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        // One line per case for docs/engine.md's validation table.
+        print(String(format: "VALIDATION %@: simulated/analytic %.4f, 3-sigma band %.4f", what, e.mean, e.band))
         XCTAssertLessThanOrEqual(abs(e.mean - 1), e.band,
                                  "\(what): simulated/analytic = \(e.mean), 3-sigma band \(e.band)", file: file, line: line)
         XCTAssertLessThan(e.band, power, "\(what): band \(e.band) too wide to detect a \(power) error",
