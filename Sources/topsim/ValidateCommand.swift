@@ -27,6 +27,14 @@ struct ValidateCommand: ParsableCommand {
                 let s = try ScenarioLoader.load(path: path)
                 print("\(path): ok (\(s.services.count) services, \(s.topologies.count) topologies, "
                     + "\(s.faults.count) faults, \(s.expectations.count) expectations)")
+                for f in s.faults {
+                    for t in s.topologies {
+                        if let why = f.inapplicability(to: t.kind) {
+                            print("\(path):\(f.line):\(f.column): note: \(f.kind.rawValue) does nothing "
+                                + "in topology '\(t.name)': kind \(t.kind.rawValue) \(why)")
+                        }
+                    }
+                }
             } catch let e as ScenarioErrors {
                 bad = true
                 for d in e.diagnostics { printError(d.description) }
