@@ -153,7 +153,9 @@ final class ValidationTests: XCTestCase {
             XCTAssertEqual(value(.p90, base), serviceTime, accuracy: serviceTime * 1e-3, f.file)
             XCTAssertEqual(value(.p99, base), serviceTime, accuracy: serviceTime * 1e-3, f.file)
             XCTAssertEqual(value(.successRate, t), 1, f.file)
-            XCTAssertEqual(value(.hops, t), Double(f.traversals), accuracy: 1e-9, "\(f.file): proxy passes per round trip")
+            // Passes in the measured period over requests started in it: the requests in flight
+            // at its edges keep the ratio a hair under the true count (3.9999 for 4).
+            XCTAssertEqual(value(.hops, t), Double(f.traversals), accuracy: 0.01, "\(f.file): proxy passes per round trip")
             let added90 = value(.p90, t) - value(.p90, base)
             let added99 = value(.p99, t) - value(.p99, base)
             let line = String(format: "validation: %@ %@ (%@): added p90 %.4f ms (published %.3f, %+.1f%%), "
