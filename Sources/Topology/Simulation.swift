@@ -152,14 +152,26 @@ public struct TopologySimulation: Sendable {
     let clusterOfNode: [Int]
     let wireDist: [Distribution] // same node, same zone, cross zone, external, cross cluster
     let zeroWire: [Bool]
-    let services: [Service]
+    // Per-service and per-source values the hot path reads, kept apart from the
+    // scenario's structs so that reading one does not retain strings and arrays.
+    let serviceTime: [Distribution]
+    let serviceErrors: [Double]
+    let serviceSteps: [[CallStep]]
+    let sourceExternal: [Bool]
+    let sourceConsumers: [Int]
+    let sourceTarget: [Int]
 
     public init(scenario: Scenario, topology: TopologySpec, seed: UInt64) throws {
         let model = try CompiledTopology(scenario: scenario, topology: topology)
         self.model = model
         self.scenario = scenario
         self.seed = seed
-        services = scenario.services
+        serviceTime = scenario.services.map(\.serviceTime)
+        serviceErrors = scenario.services.map(\.errors)
+        serviceSteps = scenario.services.map(\.calls)
+        sourceExternal = scenario.traffic.map { $0.from == .external }
+        sourceConsumers = scenario.traffic.map { max(1, $0.consumers) }
+        sourceTarget = scenario.traffic.map(\.to)
         measureStart = scenario.warmup
         measureEnd = scenario.warmup + scenario.duration
         metrics = TopologyMetrics(model: model, scenario: scenario)
@@ -325,23 +337,23 @@ public struct TopologySimulation: Sendable {
     }
 
     mutating func startRoot(_ k: Int, client: Int32) {
-        let src = scenario.traffic[k]
         let n = arrivalCounts[k]
         arrivalCounts[k] += 1
-        if firstArrivals.count < 64 { firstArrivals.append(engine.now) }
+        if n < 64 && firstArrivals.count < 64 { firstArrivals.append(engine.now) }
         // One draw per arrival whatever the topology keeps the stream aligned.
-        let consumer = arrivalRngs[k].below(max(1, src.consumers))
+        let consumer = arrivalRngs[k].below(sourceConsumers[k])
+        let external = sourceExternal[k]
         let c = allocCall()
         calls[c].parent = -1
-        calls[c].service = Int32(src.to)
+        calls[c].service = Int32(sourceTarget[k])
         calls[c].source = Int32(k)
         calls[c].client = client
         calls[c].consumer = Int32(consumer)
         calls[c].start = engine.now
         calls[c].key = SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(k) << 40 | n))
         calls[c].measured = engine.now >= measureStart
-        calls[c].external = src.from == .external
-        if src.from == .external {
+        calls[c].external = external
+        if external {
             calls[c].callerNode = -1
             calls[c].callerSidecar = -1
             switch model.kind {
@@ -754,9 +766,9 @@ public struct TopologySimulation: Sendable {
         attempts[a].segStart = now
         // The request's own stream: the same draw in every topology (common random numbers).
         var rng = RandomStream(seed: attempts[a].key, stream: UInt64(s))
-        var d = services[s].serviceTime.sample(&rng)
+        var d = serviceTime[s].sample(&rng)
         if let extra = instanceFaultLatency[i] ?? serviceFaultLatency[s] { d += extra.sample(&rng) }
-        let errorRate = max(services[s].errors, max(instanceFaultErrors[i], serviceFaultErrors[s]))
+        let errorRate = max(serviceErrors[s], max(instanceFaultErrors[i], serviceFaultErrors[s]))
         if errorRate > 0 && rng.uniform() < errorRate {
             attempts[a].failure = .appError
             attempts[a].origin = .appError
@@ -777,7 +789,7 @@ public struct TopologySimulation: Sendable {
     mutating func nextStep(_ a: Int) {
         let i = Int(attempts[a].instance)
         let s = model.instances[i].service
-        let steps = services[s].calls
+        let steps = serviceSteps[s]
         while Int(attempts[a].step) < steps.count {
             let k = Int(attempts[a].step)
             attempts[a].step += 1
