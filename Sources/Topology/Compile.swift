@@ -92,10 +92,15 @@ public struct CompiledTopology: Sendable {
         let scenarioPolicies = scenario.policies.overlaid(by: t.policies ?? Policies())
         let meshPolicies = (main?.policies ?? Policies()).overlaid(by: scenarioPolicies)
         let edgePolicies = (edge?.policies ?? Policies()).overlaid(by: scenarioPolicies)
+        // Client libraries time out and retry; they do not eject hosts.
         clientPolicy = scenario.services.map { s in
-            CompiledPolicy(scenarioPolicies.overlaid(by: s.policies ?? Policies()))
+            var p = scenarioPolicies.overlaid(by: s.policies ?? Policies())
+            p.outlierDetection = nil
+            return CompiledPolicy(p)
         }
-        defaultClientPolicy = CompiledPolicy(scenarioPolicies)
+        var library = scenarioPolicies
+        library.outlierDetection = nil
+        defaultClientPolicy = CompiledPolicy(library)
 
         // Instances, spread over nodes starting at a per-service offset.
         let nodes = max(1, cluster.nodes)

@@ -489,7 +489,8 @@ public struct TopologySimulation: Sendable {
         let lb = policies[Int(calls[c].policy)].loadBalancing
         // Whose view of the endpoints: gateways health-check, mesh proxies eject outliers.
         let gatewayView = route == .hub || route == .edge
-        guard let inst = pickInstance(service, lb, gatewayView: gatewayView, meshView: route == .mesh || route == .ingress || route == .edge) else {
+        // Proxies (mesh or gateway) eject outliers passively; client libraries (direct) do not.
+        guard let inst = pickInstance(service, lb, gatewayView: gatewayView, meshView: route != .direct) else {
             return .noHealthyUpstream
         }
         let base = a * Self.maxSeg
