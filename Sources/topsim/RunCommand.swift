@@ -36,17 +36,15 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let r = replications, r < 1 { throw ValidationError("--replications must be at least 1") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let d = duration, parseDurationArgument(d) == nil {
+            throw ValidationError("--duration '\(d)' is not a duration (e.g. 90s, 10m, 1h)")
+        }
     }
 
     func run() throws {
         let s = try loadScenarioOrExit(scenario)
         var opts = Runner.Options(seed: seed, replications: replications, jobs: jobs)
-        if let d = duration {
-            guard let t = parseDurationArgument(d) else {
-                throw ValidationError("--duration '\(d)' is not a duration (e.g. 90s, 10m, 1h)")
-            }
-            opts.duration = t
-        }
+        opts.duration = duration.flatMap(parseDurationArgument)
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let result: Runner.Result
         do {
