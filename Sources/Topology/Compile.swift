@@ -130,12 +130,9 @@ public struct CompiledTopology: Sendable {
             }
         }
 
-        switch t.kind {
-        case .none:
-            break
-        case .gateway:
-            var gw = try need(edge?.gateway, "gateway", edge)
-            gw = gw.applying(t.gateway?.overrides ?? ProxyOverrides())
+        // The hub (gateway) or edge (combined) gateway and what it enforces.
+        func setUpGateway() throws {
+            var gw = try need(edge?.gateway, "gateway", edge).applying(t.gateway?.overrides ?? ProxyOverrides())
             if let r = t.replicas { gw.replicas = r }
             gatewayReplicas = sharedReplicas(.gateway, gw)
             gatewayPolicy = CompiledPolicy(edgePolicies)
@@ -143,6 +140,13 @@ public struct CompiledTopology: Sendable {
             healthCheck = edgePolicies.healthCheck
             throttle = edge?.throttle
             maxTimeout = edge?.maxTimeout
+        }
+
+        switch t.kind {
+        case .none:
+            break
+        case .gateway:
+            try setUpGateway()
         case .sidecar, .combined, .sidecarless:
             let overrides = (t.kind == .combined ? t.mesh?.proxy : nil) ?? t.proxy ?? ProxyOverrides()
             let proxy = try need(main?.proxy, t.kind == .sidecarless ? "node proxy" : "sidecar", main).applying(overrides)
@@ -163,15 +167,7 @@ public struct CompiledTopology: Sendable {
                 meshL7 = true
             }
             if t.kind == .combined {
-                let gp = try preset(t.gateway?.preset)
-                var gw = try need(gp?.gateway, "gateway", gp)
-                gw = gw.applying(t.gateway?.overrides ?? ProxyOverrides())
-                gatewayReplicas = sharedReplicas(.gateway, gw)
-                gatewayPolicy = CompiledPolicy(edgePolicies)
-                rateLimit = edgePolicies.rateLimit
-                healthCheck = edgePolicies.healthCheck
-                throttle = edge?.throttle
-                maxTimeout = edge?.maxTimeout
+                try setUpGateway()
             } else {
                 let ing = try need(main?.gateway, "ingress gateway", main).applying(t.ingress ?? ProxyOverrides())
                 ingressReplicas = sharedReplicas(.ingress, ing)

@@ -512,6 +512,18 @@ public struct TopologySimulation: Sendable {
             }
         }
         func proxy(_ p: Int) { add(Seg(proxy: Int32(p), from: -1, to: -1)) }
+        /// Sidecar-less: from a node through the waypoint (if any) to the callee's node proxy.
+        func toCalleeNodeProxy(from: Int) -> Bool {
+            if !model.waypointReplicas.isEmpty {
+                guard let w = pickShared(model.waypointReplicas, &waypointRR) else { return false }
+                let wNode = model.proxies[w].node
+                wire(from, wNode); proxy(w); wire(wNode, instNode)
+            } else {
+                wire(from, instNode)
+            }
+            proxy(model.nodeProxy[instNode])
+            return true
+        }
         func pickShared(_ list: [Int], _ rr: inout Int) -> Int? {
             for k in 0..<list.count {
                 let p = list[(rr + k) % list.count]
@@ -537,14 +549,7 @@ public struct TopologySimulation: Sendable {
             wire(-1, gNode)
             proxy(g)
             if model.kind == .sidecarless {
-                if !model.waypointReplicas.isEmpty {
-                    guard let w = pickShared(model.waypointReplicas, &waypointRR) else { return .noHealthyUpstream }
-                    let wNode = model.proxies[w].node
-                    wire(gNode, wNode); proxy(w); wire(wNode, instNode)
-                } else {
-                    wire(gNode, instNode)
-                }
-                proxy(model.nodeProxy[instNode])
+                guard toCalleeNodeProxy(from: gNode) else { return .noHealthyUpstream }
             } else {
                 wire(gNode, instNode)
                 if sidecar >= 0 { proxy(sidecar) }
@@ -553,14 +558,7 @@ public struct TopologySimulation: Sendable {
             if model.kind == .sidecarless {
                 let from = max(0, callerNode)
                 proxy(model.nodeProxy[from])
-                if !model.waypointReplicas.isEmpty {
-                    guard let w = pickShared(model.waypointReplicas, &waypointRR) else { return .noHealthyUpstream }
-                    let wNode = model.proxies[w].node
-                    wire(from, wNode); proxy(w); wire(wNode, instNode)
-                } else {
-                    wire(from, instNode)
-                }
-                proxy(model.nodeProxy[instNode])
+                guard toCalleeNodeProxy(from: from) else { return .noHealthyUpstream }
             } else {
                 let cs = Int(calls[c].callerSidecar)
                 if cs >= 0 { proxy(cs) }
