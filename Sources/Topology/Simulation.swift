@@ -343,78 +343,73 @@ public struct TopologySimulation: Sendable {
         // One draw per arrival whatever the topology keeps the stream aligned.
         let consumer = arrivalRngs[k].below(sourceConsumers[k])
         let external = sourceExternal[k]
-        let c = allocCall()
-        calls[c].parent = -1
-        calls[c].service = Int32(sourceTarget[k])
-        calls[c].source = Int32(k)
-        calls[c].client = client
-        calls[c].consumer = Int32(consumer)
-        calls[c].start = engine.now
-        calls[c].key = SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(k) << 40 | n))
-        calls[c].measured = engine.now >= measureStart
-        calls[c].external = external
+        // Built locally and stored once: every store into `calls` costs a uniqueness check.
+        var r = CallRec()
+        r.service = Int32(sourceTarget[k])
+        r.source = Int32(k)
+        r.client = client
+        r.consumer = Int32(consumer)
+        r.start = engine.now
+        r.key = SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(k) << 40 | n))
+        r.measured = engine.now >= measureStart
+        r.external = external
         if external {
-            calls[c].callerNode = -1
-            calls[c].callerSidecar = -1
             switch model.kind {
             case .none:
-                calls[c].route = .direct; calls[c].policy = 2 // the load generator: scenario policies
+                r.route = .direct; r.policy = 2 // the load generator: scenario policies
             case .gateway:
-                calls[c].route = .hub; calls[c].policy = 1
+                r.route = .hub; r.policy = 1
             case .combined:
-                calls[c].route = .edge; calls[c].policy = 1
+                r.route = .edge; r.policy = 1
             case .sidecar, .sidecarless:
-                calls[c].route = .ingress; calls[c].policy = 0
+                r.route = .ingress; r.policy = 0
             }
         } else {
-            calls[c].callerNode = Int32(model.clientNode[k])
-            calls[c].callerSidecar = Int32(model.clientSidecar[k])
-            setInternalRoute(c, callerService: -1)
+            r.callerNode = Int32(model.clientNode[k])
+            r.callerSidecar = Int32(model.clientSidecar[k])
+            setInternalRoute(&r, callerService: -1)
         }
         rootsInFlight += 1
         activeRequests += 1
-        if calls[c].measured { metrics.started += 1 }
-        startAttempt(c)
+        if r.measured { metrics.started += 1 }
+        startAttempt(allocCall(r))
     }
 
     /// Route and enforcing policy of a service-to-service call.
-    mutating func setInternalRoute(_ c: Int, callerService: Int) {
+    func setInternalRoute(_ r: inout CallRec, callerService: Int) {
         let clientLib: Int32 = callerService >= 0 ? Int32(3 + callerService) : 2
         switch model.kind {
         case .none:
-            calls[c].route = .direct; calls[c].policy = clientLib
+            r.route = .direct; r.policy = clientLib
         case .gateway:
             if model.spec.internal == .viaGateway {
-                calls[c].route = .hub; calls[c].policy = 1
+                r.route = .hub; r.policy = 1
             } else {
-                calls[c].route = .direct; calls[c].policy = clientLib
+                r.route = .direct; r.policy = clientLib
             }
         case .sidecar, .combined:
-            calls[c].route = .mesh; calls[c].policy = 0
+            r.route = .mesh; r.policy = 0
         case .sidecarless:
             // Without a waypoint the node proxies only do L4: timeouts and retries stay in the apps.
-            calls[c].route = .mesh; calls[c].policy = model.meshL7 ? 0 : clientLib
+            r.route = .mesh; r.policy = model.meshL7 ? 0 : clientLib
         }
-        let callee = Int(calls[c].service)
-        if let d = drift[callee] {
+        if let d = drift[Int(r.service)] {
             // The caller's proxy (or library) is in the drifted share: a stable hash of who it is.
-            let who = UInt64(bitPattern: Int64(calls[c].callerSidecar >= 0 ? calls[c].callerSidecar : calls[c].callerInstance))
+            let who = UInt64(bitPattern: Int64(r.callerSidecar >= 0 ? r.callerSidecar : r.callerInstance))
             let h = Double(SplitMix64.mix(who &+ 0x51) >> 11) * 0x1.0p-53
-            if h < d.fraction { calls[c].policy = d.policy }
+            if h < d.fraction { r.policy = d.policy }
         }
     }
 
-    mutating func allocCall() -> Int {
+    mutating func allocCall(_ rec: CallRec) -> Int {
+        var r = rec
+        r.live = true
         if let s = freeCalls.popLast() {
             let i = Int(s)
-            let g = calls[i].gen
-            calls[i] = CallRec()
-            calls[i].gen = g
-            calls[i].live = true
+            r.gen = calls[i].gen
+            calls[i] = r
             return i
         }
-        var r = CallRec()
-        r.live = true
         calls.append(r)
         return calls.count - 1
     }
@@ -425,15 +420,15 @@ public struct TopologySimulation: Sendable {
         freeCalls.append(Int32(c))
     }
 
-    mutating func allocAttempt() -> Int {
+    mutating func allocAttempt(_ t: Attempt) -> Int {
+        var t = t
         if let s = freeAttempts.popLast() {
             let i = Int(s)
-            let g = attempts[i].gen
-            attempts[i] = Attempt()
-            attempts[i].gen = g
+            t.gen = attempts[i].gen
+            attempts[i] = t
             return i
         }
-        attempts.append(Attempt())
+        attempts.append(t)
         segs.append(contentsOf: repeatElement(Seg(), count: Self.maxSeg))
         return attempts.count - 1
     }
@@ -462,12 +457,14 @@ public struct TopologySimulation: Sendable {
             callFinished(c, .connectFailure, retryable: false)
             return
         }
-        let a = allocAttempt()
-        attempts[a].phase = .forward
-        attempts[a].call = Int32(c)
-        attempts[a].callGen = calls[c].gen
-        attempts[a].policy = calls[c].policy
-        attempts[a].key = calls[c].key &+ UInt64(calls[c].tries) &* 0x9E37_79B9_7F4A_7C15
+        let call = calls[c]
+        var t = Attempt()
+        t.phase = .forward
+        t.call = Int32(c)
+        t.callGen = call.gen
+        t.policy = call.policy
+        t.key = call.key &+ UInt64(call.tries) &* 0x9E37_79B9_7F4A_7C15
+        let a = allocAttempt(t)
         calls[c].attempt = Int32(a)
         calls[c].attemptGen = attempts[a].gen
         var timeout = policies[Int(calls[c].policy)].timeout
@@ -812,19 +809,18 @@ public struct TopologySimulation: Sendable {
 
     mutating func startChild(_ a: Int, service: Int, slot: Int) {
         let i = Int(attempts[a].instance)
-        let c = allocCall()
-        calls[c].parent = Int32(a)
-        calls[c].parentGen = attempts[a].gen
-        calls[c].service = Int32(service)
-        calls[c].callerInstance = Int32(i)
-        calls[c].callerNode = Int32(model.instances[i].node)
-        calls[c].callerSidecar = Int32(model.instances[i].sidecar)
-        calls[c].start = engine.now
-        calls[c].key = SplitMix64.mix(attempts[a].key &+ UInt64(slot + 1) &* 0xD1B5_4A32_D192_ED03)
-        calls[c].measured = false
-        setInternalRoute(c, callerService: model.instances[i].service)
+        var r = CallRec()
+        r.parent = Int32(a)
+        r.parentGen = attempts[a].gen
+        r.service = Int32(service)
+        r.callerInstance = Int32(i)
+        r.callerNode = Int32(model.instances[i].node)
+        r.callerSidecar = Int32(model.instances[i].sidecar)
+        r.start = engine.now
+        r.key = SplitMix64.mix(attempts[a].key &+ UInt64(slot + 1) &* 0xD1B5_4A32_D192_ED03)
+        setInternalRoute(&r, callerService: model.instances[i].service)
         activeRequests += 1
-        startAttempt(c)
+        startAttempt(allocCall(r))
     }
 
     /// The app has its answer (or its error): free the worker, send the response back.
