@@ -210,7 +210,7 @@ public enum BaselineCheck {
     /// Two-sided p-value of |m1 − m0| exceeding the tolerance margin by chance.
     /// A side without a variance borrows the other's (equal spread assumed); with
     /// none at all (one replication each), any move beyond the margin is significant.
-    static func pValue(m0: Double, m1: Double, v0: Double?, n0: Int, v1: Double?, n1: Int,
+    public static func pValue(m0: Double, m1: Double, v0: Double?, n0: Int, v1: Double?, n1: Int,
                        tolerance: Double) -> Double {
         let d = max(0, abs(m1 - m0) - tolerance * abs(m0))
         // Equal up to the CSV's rounding: no move at all.

@@ -38,14 +38,18 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Simulations run at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    /// Usage mistakes exit 2 like invalid input (CLI.md), with a one-line `error:`.
     func validate() throws {
-        if paths.isEmpty { throw ValidationError("give at least one scenario file or directory") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if updateFingerprints && fingerprints == nil {
-            throw ValidationError("--update-fingerprints needs --fingerprints FILE")
-        }
+        var problem: String?
+        if paths.isEmpty { problem = "give at least one scenario file or directory" }
+        if jobs < 1 { problem = "--jobs must be at least 1" }
+        if updateFingerprints && fingerprints == nil { problem = "--update-fingerprints needs --fingerprints FILE" }
         if CheckRun.parseTolerance(tolerance) == nil {
-            throw ValidationError("--tolerance '\(tolerance)' is not a non-negative fraction (e.g. 5% or 0.05)")
+            problem = "--tolerance '\(tolerance)' is not a non-negative fraction (e.g. 5% or 0.05)"
+        }
+        if let problem {
+            FileHandle.standardError.write(Data("error: \(problem)\n".utf8))
+            throw ExitCode(CheckRun.exitInvalid)
         }
     }
 
