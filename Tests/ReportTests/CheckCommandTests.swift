@@ -122,6 +122,21 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(changed.stdout.contains("fingerprint direct: changed"), changed.stdout)
         XCTAssertEqual(lastLine(changed.stdout), "2 passed, 1 failed")
 
+        // A stored `topsim run --out` result of the same model passes the baseline check.
+        let bin = try XCTUnwrap(Self.topsimBinary())
+        let run = Process()
+        run.executableURL = bin
+        run.arguments = ["run", "suite/pass.yaml", "--out", "base"]
+        run.currentDirectoryURL = dir
+        run.standardOutput = FileHandle.nullDevice
+        try run.run()
+        run.waitUntilExit()
+        XCTAssertEqual(run.terminationStatus, 0)
+        let base = try topsim(["suite/pass.yaml", "--baseline", "base", "--tolerance", "5%"], in: dir)
+        XCTAssertEqual(base.status, 0, base.stdout + base.stderr)
+        XCTAssertTrue(base.stdout.contains("baseline direct.mean_ms: "), base.stdout)
+        XCTAssertEqual(lastLine(base.stdout), "\(2 + BaselineCheck.columns.count) passed, 0 failed")
+
         // A baseline directory that does not hold a summary.csv is invalid input.
         let noBase = try topsim(["suite/pass.yaml", "--baseline", "suite"], in: dir)
         XCTAssertEqual(noBase.status, 2)
