@@ -82,7 +82,7 @@ public enum CheckText {
     public static func scenario(_ c: ScenarioCheck) -> String {
         var out = "\(c.file): scenario \(c.scenario), seed \(c.seed)"
         out += c.replications > 1 ? ", \(c.replications) replications (mean ± 95% CI half-width)\n" : "\n"
-        if c.cases.isEmpty { out += "  (no expectations)\n" }
+        if !c.cases.contains(where: { $0.kind == .expectation }) { out += "  (no expectations)\n" }
         let labels = c.cases.map { "\($0.name): \($0.detail)" }
         let width = min(72, labels.map(\.count).max() ?? 0)
         for (k, label) in zip(c.cases, labels) {

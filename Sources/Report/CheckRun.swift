@@ -22,6 +22,10 @@ public struct CheckOptions: Sendable {
     }
 }
 
+public struct CheckInputError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
 /// The CI regression run: load every file, run each scenario once, judge.
 public enum CheckRun {
     public static let exitPassed: Int32 = 0
@@ -29,13 +33,13 @@ public enum CheckRun {
     public static let exitInvalid: Int32 = 2
 
     /// Files as given; for a directory, every `*.yaml` below it (recursively), sorted.
-    public static func scenarioFiles(_ args: [String]) -> Result<[String], BaselineError> {
+    public static func scenarioFiles(_ args: [String]) -> Result<[String], CheckInputError> {
         let fm = FileManager.default
         var out: [String] = []
         for a in args {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: a, isDirectory: &isDir) else {
-                return .failure(BaselineError(description: "\(a): no such file or directory"))
+                return .failure(CheckInputError(description: "\(a): no such file or directory"))
             }
             guard isDir.boolValue else { out.append(a); continue }
             var found: [String] = []
@@ -44,7 +48,7 @@ public enum CheckRun {
                     if p.hasSuffix(".yaml") { found.append((a as NSString).appendingPathComponent(p)) }
                 }
             }
-            guard !found.isEmpty else { return .failure(BaselineError(description: "\(a): no *.yaml scenario files in it")) }
+            guard !found.isEmpty else { return .failure(CheckInputError(description: "\(a): no *.yaml scenario files in it")) }
             out += found.sorted()
         }
         return .success(out)
