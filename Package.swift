@@ -64,5 +64,6 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Scenario", "SimCore", "Report"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard"]),
         .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore"]),
     ]
 )

@@ -1,0 +1,158 @@
+import Foundation
+import Scenario
+import SimCore
+import Topology
+
+/// One `expect:` line evaluated for one topology (a `*` line gives one per topology).
+public struct ExpectationOutcome: Sendable {
+    /// The line as written in the file.
+    public var expectation: Expectation
+    /// The line with `*` replaced by the topology it was expanded to.
+    public var text: String
+    public var lhsTopology: String
+    /// Set when the right-hand side is a metric.
+    public var rhsTopology: String?
+    public var lhs: ReplicationSummary
+    /// Set when the right-hand side is a metric.
+    public var rhs: ReplicationSummary?
+    /// Set when the right-hand side is a value, in report units.
+    public var expected: Double?
+    public var passed: Bool
+    /// Why there is nothing to measure (a `*` that expands to no topology); nil normally.
+    public var problem: String?
+    /// `50.28 ms ± 0.62 ms`, or `1.20 ms vs 3.40 ms` for two metrics.
+    public var measuredText: String
+    /// `< 55.00 ms`, or `< mesh.p50` for two metrics.
+    public var expectedText: String
+}
+
+public enum ExpectationCheck {
+    /// Values this close (relative) count as equal, so `== 99.9%` is not lost to the
+    /// rounding of 99.9 / 100 against 999 / 1000.
+    public static let relativeEpsilon = 1e-9
+
+    /// `op.holds` with near-equal values snapped together first.
+    public static func holds(_ op: CompareOp, _ a: Double, _ b: Double) -> Bool {
+        let scale = max(abs(a), abs(b))
+        let snapped = abs(a - b) <= relativeEpsilon * scale ? b : a
+        return op.holds(snapped, b)
+    }
+
+    /// The concrete (lhs, rhs) topology pairs of an expectation. `*` on one side stands
+    /// for every topology except the one named on the other side (comparing a topology
+    /// with itself is never what is meant); `*` on both sides binds both to the same one.
+    public static func expand(_ e: Expectation, topologies: [String]) -> [(text: String, lhs: String, rhs: String?)] {
+        var rhsRef: TopologyRef?
+        if case .metric(let r) = e.rhs { rhsRef = r.topology }
+        let star = "*."
+        func substitute(_ name: String) -> String { e.text.replacingOccurrences(of: star, with: name + ".") }
+        switch (e.lhs.topology, rhsRef) {
+        case (.named(let l), nil):
+            return [(e.text, l, nil)]
+        case (.named(let l), .named(let r)?):
+            return [(e.text, l, r)]
+        case (.all, nil):
+            return topologies.map { (substitute($0), $0, nil) }
+        case (.all, .all?):
+            return topologies.map { (substitute($0), $0, $0) }
+        case (.all, .named(let r)?):
+            return topologies.filter { $0 != r }.map { (substitute($0), $0, r) }
+        case (.named(let l), .all?):
+            return topologies.filter { $0 != l }.map { (substitute($0), l, $0) }
+        }
+    }
+
+    /// Every expectation of the run's scenario, expanded, in file order.
+    /// With replications, the mean over replications is compared.
+    public static func evaluate(_ result: Runner.Result) -> [ExpectationOutcome] {
+        let s = result.scenario
+        let names = result.topologies.map(\.spec.name)
+        var out: [ExpectationOutcome] = []
+        for e in s.expectations {
+            let pairs = expand(e, topologies: names)
+            if pairs.isEmpty {
+                // A `*` against the only topology there is: say so instead of passing vacuously.
+                out.append(ExpectationOutcome(
+                    expectation: e, text: e.text, lhsTopology: "*", rhsTopology: nil,
+                    lhs: ReplicationSummary([]), rhs: nil, expected: nil, passed: false,
+                    problem: "no other topology to compare with", measuredText: "nothing to compare",
+                    expectedText: ""))
+                continue
+            }
+            for p in pairs {
+                out.append(evaluate(e, text: p.text, lhs: p.lhs, rhs: p.rhs, result: result))
+            }
+        }
+        return out
+    }
+
+    static func evaluate(_ e: Expectation, text: String, lhs: String, rhs: String?,
+                         result: Runner.Result) -> ExpectationOutcome {
+        let s = result.scenario
+        func summary(_ topology: String, _ m: Metric) -> ReplicationSummary {
+            // The parser only accepts names of the scenario's topologies.
+            let t = result.topologies.first { $0.spec.name == topology }!
+            return summarize(m, t, scenario: s, window: e.window)
+        }
+        let metric = e.lhs.metric
+        let reps = s.replications
+        let l = summary(lhs, metric)
+        switch e.rhs {
+        case .value(let q):
+            let b = q.reportValue
+            let f = CheckUnits.format([l.mean, b], halfWidths: [l.halfWidth], metric: metric)
+            let measured = reps > 1 ? "\(f.values[0]) ± \(f.halfWidths[0])" : f.values[0]
+            return ExpectationOutcome(
+                expectation: e, text: text, lhsTopology: lhs, rhsTopology: nil, lhs: l, rhs: nil,
+                expected: b, passed: holds(e.op, l.mean, b), problem: nil,
+                measuredText: measured, expectedText: "\(e.op.rawValue) \(f.values[1])")
+        case .metric(let ref):
+            let r = summary(rhs!, ref.metric)
+            let f = CheckUnits.format([l.mean, r.mean], halfWidths: [l.halfWidth, r.halfWidth], metric: metric)
+            let one = { (i: Int) in reps > 1 ? "\(f.values[i]) ± \(f.halfWidths[i])" : f.values[i] }
+            return ExpectationOutcome(
+                expectation: e, text: text, lhsTopology: lhs, rhsTopology: rhs, lhs: l, rhs: r,
+                expected: nil, passed: holds(e.op, l.mean, r.mean), problem: nil,
+                measuredText: "\(one(0)) vs \(one(1))",
+                expectedText: "\(lhs).\(metric.name) \(e.op.rawValue) \(rhs!).\(ref.metric.name)")
+        }
+    }
+}
+
+/// Readable units for printed values: ms, %, /s.
+public enum CheckUnits {
+    struct Unit { var scale: Double; var suffix: String; var decimals: Int }
+
+    static func unit(_ m: Metric) -> Unit {
+        switch m {
+        case .mean, .p50, .p90, .p99, .p999, .max: return Unit(scale: 1, suffix: " ms", decimals: 2)
+        case .successRate, .errorRate: return Unit(scale: 100, suffix: "%", decimals: 2)
+        case .throughput: return Unit(scale: 1, suffix: "/s", decimals: 1)
+        case .requests, .errors, .proxies: return Unit(scale: 1, suffix: "", decimals: 0)
+        case .proxyMemoryMB: return Unit(scale: 1, suffix: " MB", decimals: 1)
+        case .proxyCPUCores: return Unit(scale: 1, suffix: " cores", decimals: 2)
+        case .hops: return Unit(scale: 1, suffix: "", decimals: 2)
+        }
+    }
+
+    /// Formats values of one metric with just enough decimals that values which differ
+    /// also print differently (99.995% must not read as 100.00% against `== 100%`).
+    public static func format(_ values: [Double], halfWidths: [Double] = [], metric: Metric)
+        -> (values: [String], halfWidths: [String]) {
+        let u = unit(metric)
+        var d = u.decimals
+        func text(_ v: Double, _ d: Int) -> String { fmt(v * u.scale, d) + u.suffix }
+        while d < u.decimals + 6 {
+            var clash = false
+            for i in values.indices {
+                for j in values.indices where j > i && !ExpectationCheck.holds(.eq, values[i], values[j])
+                    && text(values[i], d) == text(values[j], d) {
+                    clash = true
+                }
+            }
+            if !clash { break }
+            d += 1
+        }
+        return (values.map { text($0, d) }, halfWidths.map { text($0, d) })
+    }
+}
