@@ -30,6 +30,7 @@ test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)
+	$(TEST_BIN) check scenarios/ --junit .build-test/topsim-check.xml
 
 bench: deps
 	$(SWIFT) build $(RELEASE)
