@@ -59,7 +59,7 @@ struct Painter {
         let sparkRows = H >= 55 ? 3 : (H >= 38 ? 2 : 1)
         let tableContent = 1 + 4 + (tall ? ErrorCause.allCases.count : 1) + 3 + sparkRows
         let tableRows = 1 + tableContent
-        let faultContent = min(max(1, snap.faults.count), H >= 34 ? max(2, (H - 30) / 3) : 2)
+        let faultContent = min(max(1, snap.faults.count), H < 28 ? 2 : 2 + (H - 26) / 2)
         let faultRows = 1 + faultContent
         let middleRows = body - tableRows - faultRows
         var y = 1
@@ -164,14 +164,14 @@ struct Painter {
             grid.put("no topologies in this scenario", x: 2, y: y + 2, role: .muted)
             return
         }
-        let labelW = W >= 120 ? 16 : 13
+        let labelW = W >= 120 ? 17 : 13
         let cw = max(8, (W - labelW - 1) / tops.count)
         var row = y + 1
         // Column headers: the selected topology is highlighted.
         for (i, t) in tops.enumerated() {
             let x = labelW + i * cw
-            let name = Fmt.clip(t.name, cw - 2, unicode: g.unicode)
-            let text = Fmt.padLeft(name, cw - 2) + " "
+            let name = Fmt.clip(t.name, cw - 4, unicode: g.unicode)
+            let text = Fmt.padLeft(name, cw - 3) + "  "
             grid.put(text, x: x, y: row, role: i == selectedIndex ? .selected : .header,
                      attrs: i == selectedIndex ? [.bold, .reverse] : .bold)
             grid[x + cw - 2, row] = Cell(Unicode.Scalar(g.health(t.health))!, role: t.health.role)
@@ -200,35 +200,35 @@ struct Painter {
         metric("p99 ms", tops.map(\.p99Ms), .lower, { Fmt.ms($1) })
         metric("success", tops.map(\.successRate), .higher, { Fmt.percent($1) },
                role: { _, v in Health.classify(errorRate: 1 - v).role })
-        metric("throughput rps", tops.map(\.throughputRps), .higher, { Fmt.fixed($1, 0) })
+        metric(expandedErrors ? "throughput rps" : "rps", tops.map(\.throughputRps), .higher, { Fmt.fixed($1, 0) })
         if expandedErrors {
             for cause in ErrorCause.allCases {
-                metric("err " + cause.rawValue, tops.map { Double($0.errors[cause] ?? 0) }, .lower,
+                metric("err " + cause.label, tops.map { Double($0.errors[cause] ?? 0) }, .lower,
                        { Fmt.count(Int($1)) }, role: { _, v in v > 0 ? .degraded : .muted })
             }
         } else {
             metric("errors", tops.map { Double($0.totalErrors) }, .lower, { i, v in
                 guard v > 0 else { return "0" }
                 let top = tops[i].errors.max { a, b in a.value < b.value || (a.value == b.value && a.key.order > b.key.order) }
-                return Fmt.count(Int(v)) + " " + (top?.key.short ?? "")
+                return Fmt.count(Int(v)) + " " + (top?.key.tiny ?? "")
             }, role: { _, v in v > 0 ? .degraded : .muted })
         }
         metric("proxies", tops.map { Double($0.proxies) }, .lower, { Fmt.count(Int($1)) })
-        metric("proxy mem MB", tops.map(\.proxyMemoryMB), .lower, { Fmt.fixed($1, 0) })
-        metric("proxy vCPU", tops.map(\.proxyVCPU), .lower, { Fmt.fixed($1, 2) })
+        metric(expandedErrors ? "proxy memory MB" : "mem MB", tops.map(\.proxyMemoryMB), .lower, { Fmt.fixed($1, 0) })
+        metric(expandedErrors ? "proxy vCPU" : "vCPU", tops.map(\.proxyVCPU), .lower, { Fmt.fixed($1, 2) })
 
-        // Sparklines share one scale so heights compare across columns.
-        let maxP99 = tops.flatMap { $0.history.map(\.p99Ms) }.max() ?? 0
+        // Sparklines share one min..max scale so heights compare across columns.
+        let all = tops.flatMap { $0.history.map(\.p99Ms) }
+        let hi = all.max() ?? 0
+        let lo = min((all.min() ?? 0) * 0.9, hi * 0.9)
         grid.put("p99 trend", x: 1, y: row, role: .muted)
         if sparkRows > 1 {
-            grid.put("0-" + Fmt.ms(maxP99) + " ms", x: 1, y: row + 1, role: .muted)
-        } else if labelW - 11 > 0 {
-            grid.put(Fmt.clip(" max " + Fmt.ms(maxP99), labelW - 11), x: 10, y: row, role: .muted)
+            grid.put(Fmt.ms(lo) + "-" + Fmt.ms(hi) + " ms", x: 1, y: row + 1, role: .muted)
         }
         for (i, t) in tops.enumerated() {
             let x = labelW + i * cw
-            Sparkline.draw(t.history.map(\.p99Ms), into: &grid, x: x + 1, y: row, width: cw - 3, height: sparkRows,
-                           maxValue: maxP99, style: g.sparkline, role: t.health.role)
+            Sparkline.draw(t.history.map { $0.p99Ms - lo }, into: &grid, x: x + 1, y: row, width: cw - 3, height: sparkRows,
+                           maxValue: hi - lo, style: g.sparkline, role: t.health.role)
         }
     }
 
@@ -277,7 +277,7 @@ struct Painter {
             row += 1
             if row <= last {
                 let total = t.hops.reduce(0) { $0 + $1.traversalsPerRequest * $1.meanMs }
-                grid.put("end to end \(Fmt.ms(total)) ms mean, p50 \(Fmt.ms(t.p50Ms)), p99 \(Fmt.ms(t.p99Ms))",
+                grid.put("sum \(Fmt.ms(total)) ms/req   p50 \(Fmt.ms(t.p50Ms))   p99 \(Fmt.ms(t.p99Ms))",
                          x: x + 1, y: row, role: .muted, maxX: x + width)
             }
         }
@@ -288,13 +288,15 @@ struct Painter {
     mutating func drawProcessLayout(x: Int, y: Int, width: Int, rows: Int) {
         guard rows > 1, let t = selectedTopology else { return }
         let l = t.layout
+        let wide = width >= 60
+        let lock = g.unicode ? g.lock + " " : ""
         let mtls: String
         switch l.mtls {
         case .off: mtls = "no mTLS"
-        case .permissive: mtls = (g.unicode ? g.lock + " " : "") + "[mTLS permissive]"
-        case .strict: mtls = (g.unicode ? g.lock + " " : "") + "[mTLS strict]"
+        case .permissive: mtls = lock + (wide ? "[mTLS permissive]" : "[mTLS perm]")
+        case .strict: mtls = lock + (wide ? "[mTLS strict]" : "[mTLS]")
         }
-        rule(x: x, y: y, width: width, title: "Layout: \(t.name) (\(t.kind.rawValue))", right: mtls)
+        rule(x: x, y: y, width: width, title: "Layout: \(t.name)" + (wide ? " (\(t.kind.rawValue))" : ""), right: mtls)
         // The vertical separator between the hops and this panel.
         if g.unicode { grid[x, y] = Cell("┬", role: .border) } else { grid[x, y] = Cell("+", role: .border) }
         for r in (y + 1)..<(y + rows) { grid[x, r] = Cell(g.v, role: .border) }
@@ -455,6 +457,10 @@ struct Painter {
             grid.put("no faults scheduled", x: 1, y: y + 1, role: .muted)
             return
         }
+        if snap.faults.count > content && content <= 2 {
+            drawFaultsCompact(y: y, x0: x0, tw: tw, cursorX: cursorX, labelW: labelW, col: col)
+            return
+        }
         // Active faults first, then by start time; the last row notes what did not fit.
         let ordered = snap.faults.enumerated().sorted { a, b in
             if a.element.active != b.element.active { return a.element.active }
@@ -484,6 +490,34 @@ struct Painter {
         }
     }
 
+    /// Short screens: every fault on one timeline row, then what is active (or next) in words.
+    mutating func drawFaultsCompact(y: Int, x0: Int, tw: Int, cursorX: Int, labelW: Int, col: (Double) -> Int) {
+        let r = y + 1
+        grid.put("\(snap.faults.count) faults", x: 1, y: r, role: .normal)
+        for c in x0..<(x0 + tw) { grid.put(g.unicode ? "·" : ".", x: c, y: r, role: .muted, attrs: .dim) }
+        for f in snap.faults.sorted(by: { !$0.active && $1.active }) {
+            let s = col(f.startSeconds)
+            let e = max(s, col(f.endSeconds ?? snap.durationSeconds))
+            for c in s...e {
+                grid.put(g.unicode ? "━" : "=", x: c, y: r, role: f.active ? .faultActive : .faultIdle)
+            }
+        }
+        if grid[cursorX, r].char == "·" || grid[cursorX, r].char == "." {
+            grid.put(String(g.v), x: cursorX, y: r, role: .cursor)
+        }
+        let active = snap.faults.filter(\.active)
+        var text: String
+        if !active.isEmpty {
+            text = "active: " + active.map { "\($0.label) on \($0.target)" }.joined(separator: ", ")
+        } else if let next = snap.faults.filter({ $0.startSeconds > snap.simSeconds }).min(by: { $0.startSeconds < $1.startSeconds }) {
+            text = "next: \(next.label) on \(next.target) at \(Fmt.seconds(next.startSeconds))"
+        } else {
+            text = "no fault active"
+        }
+        grid.put(Fmt.clip(text, W - 2, unicode: g.unicode), x: 1, y: r + 1,
+                 role: active.isEmpty ? .muted : .faultActive, attrs: active.isEmpty ? [] : .bold)
+    }
+
     // MARK: - Overlays
 
     mutating func box(width: Int, height: Int, title: String) -> (x: Int, y: Int) {
@@ -506,11 +540,11 @@ struct Painter {
     }
 
     mutating func drawHelp() {
-        let (x, y) = box(width: 64, height: keyHelp.count + 9, title: "Keys")
+        let (x, y) = box(width: 72, height: keyHelp.count + 9, title: "Keys")
         var r = y + 2
         for k in keyHelp {
             grid.put(Fmt.padRight(k.key, 14), x: x + 3, y: r, role: .header, attrs: .bold)
-            grid.put(k.action, x: x + 17, y: r, role: .overlay, maxX: x + 62)
+            grid.put(k.action, x: x + 17, y: r, role: .overlay, maxX: x + 70)
             r += 1
         }
         r += 1
@@ -540,7 +574,8 @@ struct Painter {
         line("requests", String(t.requests) + "   throughput " + Fmt.fixed(t.throughputRps, 1) + " rps")
         line("latency", "p50 " + Fmt.ms(t.p50Ms) + " ms   p99 " + Fmt.ms(t.p99Ms) + " ms")
         line("success", Fmt.percent(t.successRate), role: t.health.role)
-        line("errors", ErrorCause.allCases.map { "\($0.rawValue) \(t.errors[$0] ?? 0)" }.joined(separator: "  "))
+        line("errors", ErrorCause.allCases.map { "\($0.short) \(t.errors[$0] ?? 0)" }.joined(separator: "  ")
+             + "  (total \(t.totalErrors))")
         line("proxies", "\(t.proxies)   memory \(Fmt.fixed(t.proxyMemoryMB, 0)) MB   vCPU \(Fmt.fixed(t.proxyVCPU, 2))")
         let pods = t.layout.nodes.reduce(0) { $0 + $1.pods.count }
         line("layout", "\(t.layout.nodes.count) nodes, \(pods) pods, \(t.layout.waypoints.count) waypoints, mTLS \(t.layout.mtls.rawValue)")
@@ -554,7 +589,7 @@ struct Painter {
             r += 1
             for f in snap.faults {
                 let end = f.endSeconds.map { Fmt.seconds($0) } ?? "end"
-                line((f.active ? "! " : "  ") + "fault", "\(f.label) \(f.kind) on \(f.target) \(Fmt.seconds(f.startSeconds))-\(end)",
+                line((f.active ? "! " : "  ") + "fault", "\(f.label) (\(f.kind)) on \(f.target), \(Fmt.seconds(f.startSeconds))-\(end)",
                      role: f.active ? .faultActive : .overlay)
             }
         }
@@ -576,6 +611,17 @@ extension Health {
 extension ErrorCause {
     var short: String {
         switch self {
+        case .timeout: return "timeout"
+        case .unavailable: return "unavail"
+        case .refused: return "refused"
+        case .tls: return "tls"
+        case .rateLimited: return "ratelim"
+        }
+    }
+    var order: Int { ErrorCause.allCases.firstIndex(of: self)! }
+    /// For the narrow table's "errors" row, which names the main cause.
+    var tiny: String {
+        switch self {
         case .timeout: return "tmo"
         case .unavailable: return "unav"
         case .refused: return "refu"
@@ -583,5 +629,5 @@ extension ErrorCause {
         case .rateLimited: return "rlim"
         }
     }
-    var order: Int { ErrorCause.allCases.firstIndex(of: self)! }
+    var label: String { self == .rateLimited ? "rate-limited" : rawValue }
 }
