@@ -181,7 +181,7 @@ struct Painter {
 
         func metric(_ label: String, _ values: [Double], _ better: Better?, _ text: (Int, Double) -> String,
                     role: (Int, Double) -> ColorRole = { _, _ in .normal }) {
-            grid.put(Fmt.clip(label, labelW - 2), x: 1, y: row, role: .muted)
+            grid.put(Fmt.clip(label, labelW - 1, unicode: g.unicode), x: 1, y: row, role: .muted)
             var best: Double?
             if let better, let lo = values.min(), let hi = values.max(), lo != hi {
                 best = better == .lower ? lo : hi
@@ -189,7 +189,7 @@ struct Painter {
             for (i, v) in values.enumerated() {
                 let x = labelW + i * cw
                 let isBest = best == v
-                let s = Fmt.padLeft(Fmt.clip(text(i, v), cw - 3), cw - 3)
+                let s = Fmt.padLeft(Fmt.clip(text(i, v), cw - 3, unicode: g.unicode), cw - 3)
                 grid.put(s, x: x, y: row, role: isBest ? .best : role(i, v), attrs: isBest ? .bold : [])
                 if isBest { grid.put(g.bestMark, x: x + cw - 2, y: row, role: .best, attrs: .bold) }
             }
@@ -256,10 +256,10 @@ struct Painter {
         for hop in t.hops {
             if row > last { break }
             if row == last && t.hops.count > 1 && hop != t.hops.last! && rows > 3 {
-                grid.put("… \(t.hops.count - (row - y - 1)) more (enter)", x: x + 1, y: row, role: .muted)
+                grid.put((g.unicode ? "… " : "+ ") + "\(t.hops.count - (row - y - 1)) more (enter)", x: x + 1, y: row, role: .muted)
                 break
             }
-            var cx = grid.put(Fmt.padRight(Fmt.clip(hop.name, nameW - 1), nameW), x: x + 1, y: row, role: .header)
+            var cx = grid.put(Fmt.padRight(Fmt.clip(hop.name, nameW - 1, unicode: g.unicode), nameW), x: x + 1, y: row, role: .header)
             cx = grid.put(Fmt.padLeft(Fmt.fixed(hop.traversalsPerRequest, 1), traversalW), x: cx, y: row)
             cx = grid.put(Fmt.padLeft(Fmt.ms(hop.meanMs), msW), x: cx, y: row)
             cx += 1
@@ -363,7 +363,7 @@ struct Painter {
         } else {
             for node in l.nodes {
                 if row > last - (l.nodes.count > 0 && row < last ? 1 : 0) { break }
-                var nx = grid.put(Fmt.clip(node.name, 10), x: left, y: row, role: .header, attrs: .bold)
+                var nx = grid.put(Fmt.clip(node.name, 10, unicode: g.unicode), x: left, y: row, role: .header, attrs: .bold)
                 if let np = node.nodeProxy {
                     nx = grid.put(" " + (t.kind == .sidecarless ? "np" : "proxy"), x: nx, y: row, role: .muted)
                     nx = health(np, at: nx, row)
@@ -404,8 +404,7 @@ struct Painter {
 
     mutating func nodeHeader(_ node: NodeView, left: Int, right: Int, row: Int) -> Int {
         var nx = grid.put(node.name, x: left, y: row, role: .header, attrs: .bold, maxX: right)
-        nx = grid.put(" · " + node.zone, x: nx, y: row, role: .muted, maxX: right)
-        if !g.unicode { grid.put(" - " + node.zone, x: nx - node.zone.count - 3, y: row, role: .muted, maxX: right) }
+        nx = grid.put((g.unicode ? " · " : " - ") + node.zone, x: nx, y: row, role: .muted, maxX: right)
         if let np = node.nodeProxy {
             nx = grid.put("  node proxy ", x: nx, y: row, role: .muted, maxX: right)
             grid.put(g.health(np), x: nx, y: row, role: np.role)
