@@ -54,6 +54,17 @@ struct TuiCommand: ParsableCommand {
     func run() throws {
         let env = ProcessInfo.processInfo.environment
         let glyphs = ascii ? Glyphs.ascii : Glyphs.detect(environment: env)
+        if !headless {
+            guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+                FileHandle.standardError.write(Data("""
+                    topsim tui: needs an interactive terminal (stdin and stdout are not both one).
+                    For results in a pipe or a file use `topsim run SCENARIO`; for text frames use `topsim tui --headless`.
+
+                    """.utf8))
+                throw ExitCode(2)
+            }
+            ensureNonInteractiveBacktraces()
+        }
         var source = try makeDashboardSource(scenario: scenario, seed: seed)
         if headless {
             var ui = UIState(topologyCount: source.snapshot().topologies.count, seed: seed)
@@ -69,14 +80,6 @@ struct TuiCommand: ParsableCommand {
             print(renderHeadless(source: &source, frames: frames, size: Size(size)!, glyphs: glyphs, ui: ui),
                   terminator: "")
             return
-        }
-        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
-            FileHandle.standardError.write(Data("""
-                topsim tui: needs an interactive terminal (stdin and stdout are not both one).
-                For results in a pipe or a file use `topsim run SCENARIO`; for text frames use `topsim tui --headless`.
-
-                """.utf8))
-            throw ExitCode(2)
         }
         let status = runTerminalDashboard(source: source, seed: seed, glyphs: ascii ? .ascii : nil)
         if status != 0 { throw ExitCode(status) }
