@@ -559,7 +559,8 @@ struct Painter {
     mutating func drawDetails() {
         guard let t = selectedTopology else { return }
         let hopLines = t.hops.count
-        let h = min(H - 2, 14 + hopLines + max(0, min(snap.faults.count, 6)))
+        let faultLines = snap.faults.isEmpty ? 0 : 1 + snap.faults.count
+        let h = min(H - 2, 11 + hopLines + faultLines)
         let (x, y) = box(width: min(W - 4, 76), height: h, title: "\(t.name) (\(t.kind.rawValue)) details")
         let right = x + min(W - 4, 76) - 2
         var r = y + 1
