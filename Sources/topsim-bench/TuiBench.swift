@@ -3,6 +3,11 @@
 // while the UI draws 30 frames a second, as a percentage of its speed alone.
 import Dashboard
 import Foundation
+import Synchronization
+
+/// Work done by the busy source, and a way to cut its current chunk short between measurements.
+private let busySteps = Atomic<Int>(0)
+private let busyStop = Atomic<Bool>(false)
 
 func benchTui() -> [(name: String, value: Double, unit: String)] {
     let snap = benchSnapshot()
@@ -33,9 +38,10 @@ private struct BusySource: SnapshotSource {
     let stepSeconds = 1.0
     var work: UInt64 = 0
     mutating func advance(to simSeconds: Double) -> DashboardSnapshot {
-        while now < simSeconds {
+        while now < simSeconds && !busyStop.load(ordering: .relaxed) {
             for i in 0..<20_000 { work = work &* 6364136223846793005 &+ UInt64(i) }
             now += 0.001
+            busySteps.add(1, ordering: .relaxed)
         }
         return snapshot()
     }
@@ -43,23 +49,28 @@ private struct BusySource: SnapshotSource {
     mutating func restart(seed: UInt64) { now = 0 }
 }
 
+/// Steps the busy source gets through in 1.5 s alone, then while the UI lays out 30 frames a second.
 private func simSpeedWithUI() -> Double {
-    func simulatedIn(seconds: Double, drawing: Bool) -> Double {
+    func steps(drawing: Bool) -> Int {
+        busyStop.store(false, ordering: .relaxed)
         let runner = SimulationRunner(source: BusySource())
-        runner.setSpeed(1e6)  // as fast as it can go
+        runner.setSpeed(10_000)  // always behind: the source runs flat out
+        usleep(100_000)
         let ui = UIState(topologyCount: 5, seed: 1)
-        let end = Date().addingTimeInterval(seconds)
+        let start = busySteps.load(ordering: .relaxed)
+        let end = Date().addingTimeInterval(1.5)
         while Date() < end {
             if drawing { _ = layout(runner.snapshot, ui, size: Size(width: 200, height: 60)) }
             usleep(33_333)
         }
-        let t = runner.snapshot.simSeconds
+        let done = busySteps.load(ordering: .relaxed) - start
+        busyStop.store(true, ordering: .relaxed)
         runner.stop()
-        return t
+        return done
     }
-    let alone = simulatedIn(seconds: 1, drawing: false)
-    let withUI = simulatedIn(seconds: 1, drawing: true)
-    return alone > 0 ? (withUI / alone * 1000).rounded() / 10 : 0
+    let alone = steps(drawing: false)
+    let withUI = steps(drawing: true)
+    return alone > 0 ? (Double(withUI) / Double(alone) * 1000).rounded() / 10 : 0
 }
 
 /// A full-size frame: five topologies, four minutes of history, twelve pods.
