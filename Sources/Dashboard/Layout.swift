@@ -57,13 +57,15 @@ struct Painter {
         let body = H - 2
         let tall = H >= 34
         let sparkRows = H >= 55 ? 3 : (H >= 38 ? 2 : 1)
-        let tableContent = 1 + 4 + (tall ? ErrorCause.allCases.count : 1) + 3 + sparkRows
+        // Tall terminals also get an error-rate trend under the latency one.
+        let errorTrend = H >= 50
+        let tableContent = 1 + 4 + (tall ? ErrorCause.allCases.count : 1) + 3 + sparkRows * (errorTrend ? 2 : 1)
         let tableRows = 1 + tableContent
         let faultContent = min(max(1, snap.faults.count), H < 28 ? 2 : 2 + (H - 26) / 2)
         let faultRows = 1 + faultContent
         let middleRows = body - tableRows - faultRows
         var y = 1
-        drawTable(y: y, rows: tableRows, expandedErrors: tall, sparkRows: sparkRows)
+        drawTable(y: y, rows: tableRows, expandedErrors: tall, sparkRows: sparkRows, errorTrend: errorTrend)
         y += tableRows
         let hopsWidth = W >= 160 ? W * 2 / 5 : (W >= 110 ? W * 9 / 20 : W / 2)
         drawHops(x: 0, y: y, width: hopsWidth, rows: middleRows)
@@ -157,7 +159,7 @@ struct Painter {
 
     enum Better { case lower, higher }
 
-    mutating func drawTable(y: Int, rows: Int, expandedErrors: Bool, sparkRows: Int) {
+    mutating func drawTable(y: Int, rows: Int, expandedErrors: Bool, sparkRows: Int, errorTrend: Bool) {
         let tops = snap.topologies
         rule(x: 0, y: y, width: W, title: "Comparison", right: "\(g.bestMark) best per row")
         guard !tops.isEmpty else {
@@ -229,6 +231,15 @@ struct Painter {
             let x = labelW + i * cw
             Sparkline.draw(t.history.map { $0.p99Ms - lo }, into: &grid, x: x + 1, y: row, width: cw - 3, height: sparkRows,
                            maxValue: hi - lo, style: g.sparkline, role: t.health.role)
+        }
+        guard errorTrend else { return }
+        row += sparkRows
+        let worst = tops.flatMap { $0.history.map { 1 - $0.successRate } }.max() ?? 0
+        grid.put("error trend", x: 1, y: row, role: .muted)
+        if sparkRows > 1 { grid.put("0-" + Fmt.percent(worst), x: 1, y: row + 1, role: .muted) }
+        for (i, t) in tops.enumerated() {
+            Sparkline.draw(t.history.map { 1 - $0.successRate }, into: &grid, x: labelW + i * cw + 1, y: row,
+                           width: cw - 3, height: sparkRows, maxValue: worst, style: g.sparkline, role: .degraded)
         }
     }
 
