@@ -100,7 +100,11 @@ private struct CursesApp {
         var lastSpeed = ui.speedIndex
         runner.setSpeed(ui.speed)
         var wch: wint_t = 0
+        // Test hook: crash on purpose after N ms, to check that a crash restores the terminal.
+        let crashAt = ProcessInfo.processInfo.environment["TOPSIM_TUI_TEST_CRASH_MS"].flatMap(Double.init)
+            .map { Date().addingTimeInterval($0 / 1000) }
         while !ui.quit {
+            if let crashAt, Date() >= crashAt { fatalError("TOPSIM_TUI_TEST_CRASH_MS: crashing on purpose") }
             if terminationSignal.load(ordering: .relaxed) != 0 { return 128 + terminationSignal.load(ordering: .relaxed) }
             // Wait up to one frame for input, then drain what is queued: resizes and key repeats coalesce.
             var resized = false

@@ -120,15 +120,31 @@ final class EndToEndTests: XCTestCase {
         super.tearDown()
     }
 
-    func testInteractiveSessionInTmux() throws {
+    func startTmux(_ name: String) throws -> URL {
         guard let t = Self.which("tmux") else {
             throw XCTSkip("tmux is not installed: the interactive end-to-end test did not run")
         }
         let bin = try binary()
         tmux = t
-        socket = "topsim-test-\(getpid())"
+        socket = "topsim-test-\(getpid())-\(name)"
         _ = tmuxRun(["new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e", "/bin/sh"])
         _ = tmuxRun(["set-option", "-t", "e2e", "status", "off"])
+        return bin
+    }
+
+    func testCrashRestoresTheTerminal() throws {
+        let bin = try startTmux("crash")
+        // The backtracer is switched off only to keep the test fast; the handler path is the same.
+        let cmd = "clear; TOPSIM_TUI_TEST_CRASH_MS=700 SWIFT_BACKTRACE=enable=no '\(bin.path)' tui 2>/dev/null;"
+            + " echo EXIT=$?; stty -a | grep -o ' -*icanon\\| -*echo ' | tr -d '\\n'; echo ' STTY'"
+        _ = tmuxRun(["send-keys", "-t", "e2e", cmd, "Enter"])
+        let screen = waitFor("the crash and a shell") { $0.contains("EXIT=") && $0.contains(" STTY") }
+        XCTAssertFalse(screen.contains("EXIT=0"), screen)
+        XCTAssertTrue(screen.contains(" icanon echo  STTY"), "terminal left raw:\n\(screen)")
+    }
+
+    func testInteractiveSessionInTmux() throws {
+        let bin = try startTmux("keys")
         let cmd = "clear; LANG=C.UTF-8 '\(bin.path)' tui; echo EXIT=$?"
         _ = tmuxRun(["send-keys", "-t", "e2e", cmd, "Enter"])
         waitFor("the dashboard") { $0.contains("RUNNING") && $0.contains("Comparison") }
