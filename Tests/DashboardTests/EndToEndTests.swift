@@ -116,7 +116,12 @@ final class EndToEndTests: XCTestCase {
     }
 
     override func tearDown() {
-        if !tmux.isEmpty { _ = tmuxRun(["kill-server"]) }
+        if !tmux.isEmpty {
+            _ = tmuxRun(["kill-server"])
+            // kill-server leaves the socket file behind.
+            let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+            unlink("\(dir)/tmux-\(getuid())/\(socket)")
+        }
         super.tearDown()
     }
 
