@@ -1,8 +1,87 @@
 import ArgumentParser
+import Dashboard
+import Foundation
+
+/// The one place that picks what the dashboard shows. Swap DemoSource for the real model here.
+func makeDashboardSource(scenario: String?, seed: UInt64) throws -> some SnapshotSource {
+    try DemoSource(scenarioPath: scenario, seed: seed)
+}
 
 struct TuiCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tui", abstract: "Not built yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "tui",
+        abstract: "Open the live dashboard comparing the topologies (keys: ? for help, q to quit).",
+        discussion: """
+        Without SCENARIO it opens the built-in comparison. --headless prints frames as plain \
+        text instead (no terminal needed): frame i of N is taken at simulated time duration*i/N.
+        """)
+
+    @Argument(help: "Scenario file (YAML). Omit for the built-in comparison.")
+    var scenario: String?
+
+    @Flag(help: "Print frames as plain text instead of opening the terminal UI.")
+    var headless = false
+
+    @Option(help: "Headless: how many frames, spread evenly over the run.")
+    var frames = 3
+
+    @Option(help: "Headless: frame size, WIDTHxHEIGHT.")
+    var size = "120x40"
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Headless: topology to select (name or kind).")
+    var select: String?
+
+    @Option(help: "Headless: overlay to show (help or details).")
+    var overlay: String?
+
+    @Flag(help: "Use ASCII glyphs even when the locale is UTF-8.")
+    var ascii = false
+
+    func validate() throws {
+        guard Size(size) != nil else { throw ValidationError("--size must look like 120x40") }
+        guard frames > 0 else { throw ValidationError("--frames must be at least 1") }
+        if let overlay, Overlay(rawValue: overlay) == nil || overlay == "none" {
+            throw ValidationError("--overlay must be help or details")
+        }
+        if let scenario, !FileManager.default.fileExists(atPath: scenario) {
+            throw ValidationError("scenario file not found: \(scenario)")
+        }
+    }
+
     func run() throws {
-        throw ValidationError("'topsim tui' is not built yet")
+        let env = ProcessInfo.processInfo.environment
+        let glyphs = ascii ? Glyphs.ascii : Glyphs.detect(environment: env)
+        if !headless {
+            guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+                FileHandle.standardError.write(Data("""
+                    topsim tui: needs an interactive terminal (stdin and stdout are not both one).
+                    For results in a pipe or a file use `topsim run SCENARIO`; for text frames use `topsim tui --headless`.
+
+                    """.utf8))
+                throw ExitCode(2)
+            }
+            ensureNonInteractiveBacktraces()
+        }
+        var source = try makeDashboardSource(scenario: scenario, seed: seed)
+        if headless {
+            var ui = UIState(topologyCount: source.snapshot().topologies.count, seed: seed)
+            if let select {
+                let names = source.snapshot().topologies
+                if let i = names.firstIndex(where: { $0.name == select || $0.kind.rawValue == select }) {
+                    ui.selected = i
+                } else {
+                    throw ValidationError("no topology named \(select); have: \(names.map(\.name).joined(separator: ", "))")
+                }
+            }
+            if let overlay { ui.overlay = Overlay(rawValue: overlay) ?? .none }
+            print(renderHeadless(source: &source, frames: frames, size: Size(size)!, glyphs: glyphs, ui: ui),
+                  terminator: "")
+            return
+        }
+        let status = runTerminalDashboard(source: source, seed: seed, glyphs: ascii ? .ascii : nil)
+        if status != 0 { throw ExitCode(status) }
     }
 }

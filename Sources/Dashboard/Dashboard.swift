@@ -1,1 +1,0 @@
-// The Dashboard layer; see docs/.

@@ -1,0 +1,240 @@
+// What the dashboard draws: plain immutable values handed over by a SnapshotSource.
+// The module knows nothing of the simulation; everything here is already measured.
+
+/// Health of a process or topology, with Kiali's colour thresholds.
+public enum Health: String, Sendable, CaseIterable, Equatable {
+    case healthy, degraded, failing, down, starting
+
+    /// Kiali's thresholds: degraded from 0.1% errors, failing above 10%.
+    /// `errorRate` is a fraction (0.02 = 2%).
+    public static func classify(errorRate: Double) -> Health {
+        if errorRate > 0.10 { return .failing }
+        if errorRate >= 0.001 { return .degraded }
+        return .healthy
+    }
+}
+
+public enum TopologyKind: String, Sendable, CaseIterable, Equatable {
+    case none, gateway, sidecar, combined, sidecarless
+}
+
+/// Why a request failed; the order is the display order.
+public enum ErrorCause: String, Sendable, CaseIterable, Equatable {
+    case timeout, unavailable, refused, tls
+    case rateLimited = "rate_limited"
+}
+
+public enum RunState: String, Sendable, Equatable {
+    case running, paused, finished
+}
+
+public enum MTLSMode: String, Sendable, Equatable {
+    case off, permissive, strict
+}
+
+/// One hop kind on the request path ("app", "wire", "sidecar", "gateway", "node-proxy", "waypoint", "queue").
+public struct HopView: Sendable, Equatable {
+    public var name: String
+    /// Mean number of times one request crosses this hop.
+    public var traversalsPerRequest: Double
+    /// Mean time spent per traversal, milliseconds.
+    public var meanMs: Double
+    /// Fraction (0...1) of end-to-end latency spent here.
+    public var share: Double
+
+    public init(name: String, traversalsPerRequest: Double, meanMs: Double, share: Double) {
+        self.name = name
+        self.traversalsPerRequest = traversalsPerRequest
+        self.meanMs = meanMs
+        self.share = share
+    }
+}
+
+/// One measurement window, oldest first in `TopologyView.history`.
+public struct WindowSample: Sendable, Equatable {
+    public var p99Ms: Double
+    /// Fraction 0...1.
+    public var successRate: Double
+
+    public init(p99Ms: Double, successRate: Double) {
+        self.p99Ms = p99Ms
+        self.successRate = successRate
+    }
+}
+
+public struct PodView: Sendable, Equatable {
+    public var service: String
+    public var index: Int
+    public var app: Health
+    /// nil when the pod has no sidecar.
+    public var sidecar: Health?
+
+    public init(service: String, index: Int, app: Health, sidecar: Health? = nil) {
+        self.service = service
+        self.index = index
+        self.app = app
+        self.sidecar = sidecar
+    }
+}
+
+public struct NodeView: Sendable, Equatable {
+    public var name: String
+    public var zone: String
+    /// Per-node proxy (ztunnel, Cilium agent); nil when there is none.
+    public var nodeProxy: Health?
+    public var pods: [PodView]
+
+    public init(name: String, zone: String, nodeProxy: Health? = nil, pods: [PodView]) {
+        self.name = name
+        self.zone = zone
+        self.nodeProxy = nodeProxy
+        self.pods = pods
+    }
+}
+
+public enum GatewayRole: String, Sendable, Equatable {
+    /// Every call, internal ones too, goes through it (hub and spoke).
+    case hub
+    /// External traffic only, in front of a mesh or plain services.
+    case edge
+    /// The mesh's own ingress gateway.
+    case ingress
+}
+
+public struct GatewayView: Sendable, Equatable {
+    public var role: GatewayRole
+    /// Health of each replica.
+    public var replicas: [Health]
+
+    public init(role: GatewayRole, replicas: [Health]) {
+        self.role = role
+        self.replicas = replicas
+    }
+}
+
+public struct ControlPlaneView: Sendable, Equatable {
+    public var name: String
+    public var replicas: Int
+    public var up: Int
+
+    public init(name: String, replicas: Int, up: Int) {
+        self.name = name
+        self.replicas = replicas
+        self.up = up
+    }
+}
+
+public struct WaypointView: Sendable, Equatable {
+    public var name: String
+    public var health: Health
+
+    public init(name: String, health: Health) {
+        self.name = name
+        self.health = health
+    }
+}
+
+/// The processes of one topology, for the layout drawing.
+public struct LayoutView: Sendable, Equatable {
+    public var gateway: GatewayView?
+    public var controlPlane: ControlPlaneView?
+    public var nodes: [NodeView]
+    public var waypoints: [WaypointView]
+    public var mtls: MTLSMode
+
+    public init(gateway: GatewayView? = nil, controlPlane: ControlPlaneView? = nil,
+                nodes: [NodeView], waypoints: [WaypointView] = [], mtls: MTLSMode = .off) {
+        self.gateway = gateway
+        self.controlPlane = controlPlane
+        self.nodes = nodes
+        self.waypoints = waypoints
+        self.mtls = mtls
+    }
+}
+
+public struct TopologyView: Sendable, Equatable {
+    public var name: String
+    public var kind: TopologyKind
+    /// Requests completed so far (success or not).
+    public var requests: Int
+    public var p50Ms: Double
+    public var p99Ms: Double
+    /// Fraction 0...1.
+    public var successRate: Double
+    public var throughputRps: Double
+    /// Failed requests by cause; a missing cause means zero.
+    public var errors: [ErrorCause: Int]
+    public var proxies: Int
+    public var proxyMemoryMB: Double
+    public var proxyVCPU: Double
+    /// Per measurement window, oldest first.
+    public var history: [WindowSample]
+    public var hops: [HopView]
+    public var layout: LayoutView
+
+    public init(name: String, kind: TopologyKind, requests: Int, p50Ms: Double, p99Ms: Double,
+                successRate: Double, throughputRps: Double, errors: [ErrorCause: Int],
+                proxies: Int, proxyMemoryMB: Double, proxyVCPU: Double,
+                history: [WindowSample], hops: [HopView], layout: LayoutView) {
+        self.name = name
+        self.kind = kind
+        self.requests = requests
+        self.p50Ms = p50Ms
+        self.p99Ms = p99Ms
+        self.successRate = successRate
+        self.throughputRps = throughputRps
+        self.errors = errors
+        self.proxies = proxies
+        self.proxyMemoryMB = proxyMemoryMB
+        self.proxyVCPU = proxyVCPU
+        self.history = history
+        self.hops = hops
+        self.layout = layout
+    }
+
+    public var totalErrors: Int { errors.values.reduce(0, +) }
+    public var health: Health { Health.classify(errorRate: 1 - successRate) }
+}
+
+public struct FaultView: Sendable, Equatable {
+    public var label: String
+    /// e.g. "crash", "latency", "partition", "cert-expiry".
+    public var kind: String
+    public var target: String
+    public var startSeconds: Double
+    /// nil: lasts until the end of the run.
+    public var endSeconds: Double?
+    public var active: Bool
+
+    public init(label: String, kind: String, target: String, startSeconds: Double,
+                endSeconds: Double?, active: Bool) {
+        self.label = label
+        self.kind = kind
+        self.target = target
+        self.startSeconds = startSeconds
+        self.endSeconds = endSeconds
+        self.active = active
+    }
+}
+
+/// Everything one frame shows. A value: the simulation publishes a new one, never mutates a shared one.
+public struct DashboardSnapshot: Sendable, Equatable {
+    public var scenario: String
+    public var seed: UInt64
+    public var simSeconds: Double
+    public var durationSeconds: Double
+    public var runState: RunState
+    public var topologies: [TopologyView]
+    public var faults: [FaultView]
+
+    public init(scenario: String, seed: UInt64, simSeconds: Double, durationSeconds: Double,
+                runState: RunState, topologies: [TopologyView], faults: [FaultView]) {
+        self.scenario = scenario
+        self.seed = seed
+        self.simSeconds = simSeconds
+        self.durationSeconds = durationSeconds
+        self.runState = runState
+        self.topologies = topologies
+        self.faults = faults
+    }
+}

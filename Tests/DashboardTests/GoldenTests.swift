@@ -1,0 +1,79 @@
+import Dashboard
+import Foundation
+import XCTest
+
+/// Golden text dumps of the grid. Review changes in the diff; UPDATE_GOLDEN=1 rewrites them.
+final class GoldenTests: XCTestCase {
+    static let goldenDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    func assertGolden(_ name: String, _ grid: CellGrid, file: StaticString = #filePath, line: UInt = #line) throws {
+        let url = Self.goldenDir.appendingPathComponent(name + ".txt")
+        let text = grid.description + "\n"
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: Self.goldenDir, withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            XCTFail("missing golden \(url.path); run with UPDATE_GOLDEN=1", file: file, line: line)
+            return
+        }
+        if expected != text {
+            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let a = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let first = zip(e, a).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(e.count, a.count)
+            XCTFail("""
+                \(name) differs from its golden at line \(first + 1) (UPDATE_GOLDEN=1 rewrites):
+                expected: \(first < e.count ? String(e[first]) : "<none>")
+                actual:   \(first < a.count ? String(a[first]) : "<none>")
+                """, file: file, line: line)
+        }
+    }
+
+    func ui(selected: Int = 0, overlay: Overlay = .none, paused: Bool = false) -> UIState {
+        UIState(topologyCount: 5, seed: 7, selected: selected, overlay: overlay, paused: paused)
+    }
+
+    func testMain80x24() throws {
+        try assertGolden("main-80x24", layout(Fixtures.snapshot(), ui(selected: 2), size: Size(width: 80, height: 24)))
+    }
+
+    func testMain120x40() throws {
+        try assertGolden("main-120x40", layout(Fixtures.snapshot(), ui(selected: 3), size: Size(width: 120, height: 40)))
+    }
+
+    func testSidecarless120x40Paused() throws {
+        try assertGolden("ambient-paused-120x40",
+                         layout(Fixtures.snapshot(seconds: 105, state: .paused), ui(selected: 4, paused: true),
+                                size: Size(width: 120, height: 40)))
+    }
+
+    func testAscii80x24() throws {
+        try assertGolden("ascii-80x24", layout(Fixtures.snapshot(), ui(selected: 1), size: Size(width: 80, height: 24),
+                                               glyphs: .ascii))
+    }
+
+    func testHelp80x24() throws {
+        try assertGolden("help-80x24", layout(Fixtures.snapshot(), ui(overlay: .help), size: Size(width: 80, height: 24)))
+    }
+
+    func testDetails120x40() throws {
+        try assertGolden("details-120x40", layout(Fixtures.snapshot(), ui(selected: 3, overlay: .details),
+                                                  size: Size(width: 120, height: 40)))
+    }
+
+    func testFinished200x60() throws {
+        try assertGolden("finished-200x60", layout(Fixtures.snapshot(seconds: 120, state: .finished), ui(selected: 3),
+                                                   size: Size(width: 200, height: 60)))
+    }
+
+    func testTooSmall() throws {
+        let grid = layout(Fixtures.snapshot(), ui(), size: Size(width: 60, height: 20))
+        XCTAssertTrue(grid.description.contains("topsim needs at least 80x24"))
+        XCTAssertTrue(grid.description.contains("this terminal is 60x20"))
+        try assertGolden("too-small-60x20", grid)
+        // One short dimension is enough.
+        XCTAssertTrue(layout(Fixtures.snapshot(), ui(), size: Size(width: 200, height: 23)).description.contains("needs at least"))
+        XCTAssertFalse(layout(Fixtures.snapshot(), ui(), size: Size(width: 80, height: 24)).description.contains("needs at least"))
+    }
+}

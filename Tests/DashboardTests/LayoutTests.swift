@@ -1,0 +1,115 @@
+@testable import Dashboard
+import XCTest
+
+final class LayoutTests: XCTestCase {
+    let ui = UIState(topologyCount: 5, seed: 1, selected: 2)
+
+    func testBestValueMarkedPerRow() {
+        let grid = layout(Fixtures.snapshot(), ui, size: Size(width: 120, height: 40))
+        let p50 = grid.description.split(separator: "\n").first { $0.hasPrefix(" p50 ms") }!
+        // direct has the lowest p50 (3.10): marked, and only it.
+        XCTAssertTrue(p50.contains("3.10 ★"))
+        XCTAssertEqual(p50.filter { $0 == "★" }.count, 1)
+        // Equal values everywhere mark nothing (err tls is 0 in four columns, 12 in one: the zeros are best).
+        let tls = grid.description.split(separator: "\n").first { $0.hasPrefix(" err tls") }!
+        XCTAssertEqual(tls.filter { $0 == "★" }.count, 4)
+    }
+
+    func testSelectedTopologyDrivesHopsAndLayoutPanels() {
+        let grid = layout(Fixtures.snapshot(), ui, size: Size(width: 120, height: 40)).description
+        XCTAssertTrue(grid.contains("Where the time goes: sidecar-mesh"))
+        XCTAssertTrue(grid.contains("Layout: sidecar-mesh"))
+        XCTAssertTrue(grid.contains("[mTLS strict]"))
+    }
+
+    func testSelectedColumnHeaderIsReversed() {
+        let grid = layout(Fixtures.snapshot(), ui, size: Size(width: 120, height: 40))
+        let row = grid.row(2)
+        let x = row.range(of: "sidecar-mesh")!.lowerBound.utf16Offset(in: row)
+        XCTAssertEqual(grid[x, 2].role, .selected)
+    }
+
+    func testFaultTimelineCursorAndActiveMark() {
+        let grid = layout(Fixtures.snapshot(seconds: 60), ui, size: Size(width: 120, height: 40))
+        let lines = grid.description.split(separator: "\n").map(String.init)
+        let rule = lines.first { $0.hasPrefix("── Faults: 1 active") }
+        XCTAssertNotNil(rule)
+        XCTAssertTrue(rule!.contains("▼"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("!pod crash checkout-0") })
+    }
+
+    func testLayoutDrawsProcessesWithHealth() {
+        var s = UIState(topologyCount: 5, seed: 1, selected: 1)
+        var text = layout(Fixtures.snapshot(), s, size: Size(width: 120, height: 40)).description
+        XCTAssertTrue(text.contains("[gateway hub ●○]"))
+        s.selected = 4
+        text = layout(Fixtures.snapshot(), s, size: Size(width: 120, height: 40)).description
+        XCTAssertTrue(text.contains("waypoints [wp-checkout ●] [wp-payment ◌]"))
+        XCTAssertTrue(text.contains("node proxy ●"))
+        XCTAssertTrue(text.contains("control plane istiod 1/1 ●"))
+    }
+
+    func testEveryPanelFitsAt80x24() {
+        let text = layout(Fixtures.snapshot(), ui, size: Size(width: 80, height: 24)).description
+        for title in ["Comparison", "Where the time goes", "Layout", "Faults", "RUNNING"] {
+            XCTAssertTrue(text.contains(title), "80x24 lacks \(title)")
+        }
+    }
+
+    func testEmptySnapshotDoesNotCrash() {
+        let snap = DashboardSnapshot(scenario: "empty", seed: 0, simSeconds: 0, durationSeconds: 0,
+                                     runState: .running, topologies: [], faults: [])
+        for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
+            for overlay in [Overlay.none, .help, .details] {
+                let g = layout(snap, UIState(topologyCount: 0, seed: 0, overlay: overlay), size: size)
+                if overlay == .none { XCTAssertTrue(g.description.contains("no topologies")) }
+            }
+        }
+    }
+
+    func testOutOfRangeSelectionIsClamped() {
+        let g = layout(Fixtures.snapshot(), UIState(topologyCount: 5, seed: 0, selected: 99), size: Size(width: 80, height: 24))
+        XCTAssertTrue(g.description.contains("Where the time goes: ambient"))
+    }
+
+    func testGridPutClips() {
+        var g = CellGrid(width: 5, height: 2)
+        XCTAssertEqual(g.put("abcdefgh", x: 2, y: 0), 5)
+        g.put("zz", x: -1, y: 1)
+        g.put("nope", x: 0, y: 7)
+        XCTAssertEqual(g.description, "  abc\nz")
+    }
+
+    func testSparklineStyles() {
+        var g = CellGrid(width: 4, height: 1)
+        Sparkline.draw([0, 1, 2, 3, 4, 4, 4, 4], into: &g, x: 0, y: 0, width: 4, height: 1, maxValue: 4,
+                       style: .braille, role: .accent)
+        XCTAssertEqual(g.description, "⢀⣴⣿⣿")
+        g = CellGrid(width: 4, height: 1)
+        Sparkline.draw([1, 8], into: &g, x: 0, y: 0, width: 4, height: 1, maxValue: 8, style: .blocks, role: .accent)
+        XCTAssertEqual(g.description, "  ▁█")
+        g = CellGrid(width: 3, height: 2)
+        Sparkline.draw([2, 9, 16], into: &g, x: 0, y: 0, width: 3, height: 2, maxValue: 16, style: .ascii, role: .accent)
+        XCTAssertEqual(g.description, " _#\n_##")
+    }
+
+    func testFormatting() {
+        XCTAssertEqual(Fmt.fixed(3.14159, 2), "3.14")
+        XCTAssertEqual(Fmt.fixed(0.005, 2), "0.01")
+        XCTAssertEqual(Fmt.fixed(-1.5, 0), "-2")
+        XCTAssertEqual(Fmt.fixed(.nan, 1), "-")
+        XCTAssertEqual(Fmt.ms(4.2), "4.20")
+        XCTAssertEqual(Fmt.ms(42), "42.0")
+        XCTAssertEqual(Fmt.ms(420), "420")
+        XCTAssertEqual(Fmt.percent(0.99951), "99.95%")
+        XCTAssertEqual(Fmt.count(123_456), "123k")
+        XCTAssertEqual(Fmt.clip("abcdef", 4), "abc…")
+        XCTAssertEqual(Fmt.clip("abcdef", 4, unicode: false), "abc~")
+    }
+
+    func testSizeParsing() {
+        XCTAssertEqual(Size("120x40"), Size(width: 120, height: 40))
+        XCTAssertNil(Size("120"))
+        XCTAssertNil(Size("0x40"))
+    }
+}
