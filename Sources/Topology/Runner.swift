@@ -23,6 +23,9 @@ public enum Runner {
         public var model: CompiledTopology
         /// One per replication, in replication order.
         public var runs: [TopologyMetrics]
+        public init(spec: TopologySpec, model: CompiledTopology, runs: [TopologyMetrics]) {
+            self.spec = spec; self.model = model; self.runs = runs
+        }
     }
 
     public struct Result: Sendable {

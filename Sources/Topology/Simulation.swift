@@ -51,6 +51,7 @@ public struct TopologySimulation: Sendable {
         var key: UInt64 = 0
         var attempt: Int32 = -1
         var attemptGen: UInt32 = 0
+        var lastInstance: Int32 = -1
         var measured = false
         var external = false
     }
@@ -487,7 +488,8 @@ public struct TopologySimulation: Sendable {
         // Whose view of the endpoints: gateways health-check, mesh proxies eject outliers.
         let gatewayView = route == .hub || route == .edge
         // Proxies (mesh or gateway) eject outliers passively; client libraries (direct) do not.
-        guard let inst = pickInstance(service, lb, gatewayView: gatewayView, meshView: route != .direct) else {
+        guard let inst = pickInstance(service, lb, gatewayView: gatewayView, meshView: route != .direct,
+                                      avoid: route != .direct ? Int(calls[c].lastInstance) : -1) else {
             return .noHealthyUpstream
         }
         let base = a * Self.maxSeg
@@ -564,6 +566,7 @@ public struct TopologySimulation: Sendable {
             }
         }
         attempts[a].instance = Int32(inst)
+        calls[c].lastInstance = Int32(inst)
         attempts[a].nseg = Int8(n)
         attempts[a].pos = 0
         attempts[a].segStart = engine.now
@@ -573,7 +576,10 @@ public struct TopologySimulation: Sendable {
 
     var ingressReplicas = 0 // round-robin cursor for the mesh ingress
 
-    mutating func pickInstance(_ s: Int, _ lb: LoadBalancing, gatewayView: Bool, meshView: Bool) -> Int? {
+    /// `avoid`: the host of the previous try; proxies retry on another host when there is
+    /// one (Istio's default retry host predicate, previous_hosts). Client libraries don't.
+    mutating func pickInstance(_ s: Int, _ lb: LoadBalancing, gatewayView: Bool, meshView: Bool,
+                               avoid: Int = -1) -> Int? {
         let first = model.serviceFirstInstance[s], end = model.serviceFirstInstance[s + 1]
         let n = end - first
         let now = engine.now
@@ -589,8 +595,10 @@ public struct TopologySimulation: Sendable {
         // Envoy's panic threshold: below 50% healthy, balance over every known host.
         let panic = meshView && healthy * 2 < n
         if healthy == 0 && !panic { return nil }
+        let avoidable = avoid >= first && avoid < end && healthy > (eligible(avoid) ? 1 : 0)
         func ok(_ i: Int) -> Bool {
-            panic ? instances[i].knownAt <= now : eligible(i)
+            if avoidable && i == avoid { return false }
+            return panic ? instances[i].knownAt <= now : eligible(i)
         }
         switch lb {
         case .roundRobin:

@@ -1,10 +1,18 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import Scenario
 
-/// The one place that picks what the dashboard shows. Swap DemoSource for the real model here.
-func makeDashboardSource(scenario: String?, seed: UInt64) throws -> some SnapshotSource {
-    try DemoSource(scenarioPath: scenario, seed: seed)
+/// What the dashboard shows: the scenario's topologies simulated side by side
+/// (the built-in comparison without a file). Invalid files exit 2 with their diagnostics.
+func makeDashboardSource(scenario path: String?, seed: UInt64?) throws -> ModelSource {
+    let s: Scenario
+    if let path {
+        s = try loadScenarioOrExit(path)
+    } else {
+        s = try BuiltinScenarios.compareAllScenario()
+    }
+    return try ModelSource(scenario: s, seed: seed ?? s.seed)
 }
 
 struct TuiCommand: ParsableCommand {
@@ -28,8 +36,8 @@ struct TuiCommand: ParsableCommand {
     @Option(help: "Headless: frame size, WIDTHxHEIGHT.")
     var size = "120x40"
 
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 42
+    @Option(help: "Random seed (default: the scenario's).")
+    var seed: UInt64?
 
     @Option(help: "Headless: topology to select (name or kind).")
     var select: String?
@@ -67,7 +75,7 @@ struct TuiCommand: ParsableCommand {
         }
         var source = try makeDashboardSource(scenario: scenario, seed: seed)
         if headless {
-            var ui = UIState(topologyCount: source.snapshot().topologies.count, seed: seed)
+            var ui = UIState(topologyCount: source.snapshot().topologies.count, seed: source.seed)
             if let select {
                 let names = source.snapshot().topologies
                 if let i = names.firstIndex(where: { $0.name == select || $0.kind.rawValue == select }) {
@@ -81,7 +89,8 @@ struct TuiCommand: ParsableCommand {
                   terminator: "")
             return
         }
-        let status = runTerminalDashboard(source: source, seed: seed, glyphs: ascii ? .ascii : nil)
+        let startSeed = source.seed
+        let status = runTerminalDashboard(source: source, seed: startSeed, glyphs: ascii ? .ascii : nil)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -1,0 +1,124 @@
+import Calibration
+import Dashboard
+import Report
+import Scenario
+import SimCore
+import Topology
+
+/// The real model behind the dashboard: every topology of a scenario simulated
+/// side by side, described as snapshots. Dashboard time 0 is the end of the warm-up.
+struct ModelSource: SnapshotSource {
+    let scenario: Scenario
+    var seed: UInt64
+    var sims: [TopologySimulation] = []
+    var now: Double = 0
+
+    init(scenario: Scenario, seed: UInt64) throws {
+        self.scenario = scenario
+        self.seed = seed
+        try start()
+    }
+
+    mutating func start() throws {
+        sims = try scenario.topologies.map { try TopologySimulation(scenario: scenario, topology: $0, seed: seed) }
+        for i in sims.indices { sims[i].run(until: scenario.warmup) }
+        now = 0
+    }
+
+    var durationSeconds: Double { Nanos.toSeconds(scenario.duration) }
+    var stepSeconds: Double { Nanos.toSeconds(scenario.window) }
+
+    mutating func advance(to simSeconds: Double) -> DashboardSnapshot {
+        let target = min(simSeconds, durationSeconds)
+        if target > now {
+            let t = scenario.warmup + Nanos.seconds(target)
+            for i in sims.indices { sims[i].run(until: t) }
+            now = target
+        }
+        return snapshot()
+    }
+
+    mutating func restart(seed: UInt64) {
+        self.seed = seed
+        // The scenario compiled once already: a restart cannot fail.
+        try! start()
+    }
+
+    func snapshot() -> DashboardSnapshot {
+        DashboardSnapshot(scenario: scenario.name, seed: seed, simSeconds: now, durationSeconds: durationSeconds,
+                          runState: now >= durationSeconds ? .finished : .running,
+                          topologies: sims.map(view), faults: faultViews())
+    }
+
+    func faultViews() -> [FaultView] {
+        scenario.faults.map { f in
+            let start = Nanos.toSeconds(f.at)
+            let end = f.duration.map { _ in Nanos.toSeconds(f.end(runDuration: scenario.duration)) }
+            return FaultView(label: f.label, kind: f.kind.rawValue, target: f.targetText, startSeconds: start,
+                             endSeconds: end, active: now >= start && now < (end ?? .infinity))
+        }
+    }
+
+    func view(_ sim: TopologySimulation) -> TopologyView {
+        let m = sim.metrics
+        let elapsed = max(sim.measuredSeconds, 1e-9)
+        var errors: [Dashboard.ErrorCause: Int] = [:]
+        for c in Calibration.ErrorCause.allCases {
+            if let d = Dashboard.ErrorCause(rawValue: c.rawValue) { errors[d] = m.errorCount(c) }
+        }
+        let closed = min(m.windows.windows.count, Int(Double(sim.measuredSeconds) / Nanos.toSeconds(scenario.window)))
+        let history = m.windows.windows.prefix(closed).map { w in
+            WindowSample(p99Ms: w.p99 / 1e6, successRate: w.requests > 0 ? Double(w.succeeded) / Double(w.requests) : 1)
+        }
+        let hops = Reports.hopRows(Runner.TopologyResult(spec: sim.model.spec, model: sim.model, runs: [m])).map {
+            HopView(name: $0.hop.name, traversalsPerRequest: $0.perRequest, meanMs: $0.meanMs, share: $0.share)
+        }
+        return TopologyView(
+            name: sim.model.name, kind: Dashboard.TopologyKind(rawValue: sim.model.kind.rawValue) ?? .none,
+            requests: m.requests, p50Ms: m.latency.p50 / 1e6, p99Ms: m.latency.p99 / 1e6,
+            successRate: m.successRate, throughputRps: Double(m.succeeded) / elapsed, errors: errors,
+            proxies: m.proxies, proxyMemoryMB: m.proxyMemoryMB, proxyVCPU: m.proxyCPUSeconds / elapsed,
+            history: Array(history), hops: hops, layout: layout(sim))
+    }
+
+    func layout(_ sim: TopologySimulation) -> LayoutView {
+        let model = sim.model
+        let status = sim.instanceStatus
+        let proxyUp = sim.proxyUp
+        func health(_ up: Bool) -> Health { up ? .healthy : .down }
+        func podHealth(_ s: InstanceStatus) -> Health {
+            if !s.up { return .down }
+            if s.starting { return .starting }
+            if s.certificateExpired { return .failing }
+            if s.ejected { return .degraded }
+            return .healthy
+        }
+        let nodes = (0..<max(1, scenario.cluster.nodes)).map { n -> NodeView in
+            let pods = model.instances.indices.filter { model.instances[$0].node == n }.map { i -> PodView in
+                let inst = model.instances[i]
+                let sidecar = inst.sidecar >= 0 ? health(proxyUp[inst.sidecar]) : nil
+                return PodView(service: scenario.services[inst.service].name, index: inst.index,
+                               app: podHealth(status[i]), sidecar: sidecar)
+            }
+            let np = model.nodeProxy.isEmpty ? nil : health(proxyUp[model.nodeProxy[n]])
+            return NodeView(name: scenario.cluster.nodeName(n),
+                            zone: scenario.cluster.zones[scenario.cluster.zoneIndex(ofNode: n)],
+                            nodeProxy: np, pods: pods)
+        }
+        var gateway: GatewayView?
+        if !model.gatewayReplicas.isEmpty {
+            let role: GatewayRole = model.kind == .gateway && model.spec.internal == .viaGateway ? .hub : .edge
+            gateway = GatewayView(role: role, replicas: model.gatewayReplicas.map { health(proxyUp[$0]) })
+        } else if !model.ingressReplicas.isEmpty {
+            gateway = GatewayView(role: .ingress, replicas: model.ingressReplicas.map { health(proxyUp[$0]) })
+        }
+        let cp = model.hasMesh
+            ? ControlPlaneView(name: "control plane", replicas: model.controlPlaneReplicas, up: sim.controlPlaneReplicasUp)
+            : nil
+        let waypoints = model.waypointReplicas.enumerated().map { k, p in
+            WaypointView(name: "waypoint-\(k)", health: health(proxyUp[p]))
+        }
+        let mtls: Dashboard.MTLSMode = model.hasMesh ? (Dashboard.MTLSMode(rawValue: model.mtls.rawValue) ?? .off) : .off
+        return LayoutView(gateway: gateway, controlPlane: cp, nodes: nodes, waypoints: waypoints, mtls: mtls)
+    }
+}
