@@ -49,6 +49,8 @@ public struct Verdict: Sendable {
         public var margin: Double?
         /// Every topology's value, in scenario order.
         public var values: [(name: String, value: Double)]
+        /// A caveat printed after the margin (a fast winner that fails many requests).
+        public var note: String? = nil
     }
 
     public var scenario: String
@@ -90,9 +92,18 @@ public struct Verdict: Sendable {
     public static func evaluate(result: Runner.Result) -> Verdict {
         let all = values(result)
         var rows: [Row] = []
+        let success = all[.availability] ?? []
+        let bestSuccess = success.map(\.value).max() ?? 1
         for c in Criterion.allCases {
             guard let vs = all[c], !vs.isEmpty else { continue }
-            rows.append(rank(c, vs))
+            var row = rank(c, vs)
+            // Latency counts successful requests only: failing the slow ones makes a topology look fast.
+            if c == .latencyP50 || c == .latencyP99,
+               let ok = success.first(where: { $0.name == row.winner })?.value, ok < bestSuccess - 0.01 {
+                row.note = "but only " + String(format: "%.2f%%", ok * 100) + " of its requests succeeded"
+                    + " (latency is of successful requests)"
+            }
+            rows.append(row)
         }
         return Verdict(scenario: result.scenario.name, rows: rows)
     }
@@ -138,6 +149,7 @@ public struct Verdict: Sendable {
         guard let ru = row.runnerUp, let m = row.margin else { return "the only topology" }
         if row.criterion.higherIsBetter {
             if m == 0 { return "tie with \(ru)" }
+            if m < 0.0001 { return "<0.01 points higher than \(ru)" }
             return String(format: "%.2f points higher than %@", m * 100, ru)
         }
         if row.value == row.runnerUpValue { return "tie with \(ru)" }
@@ -151,7 +163,8 @@ public struct Verdict: Sendable {
         var lines: [[String]] = [["criterion", "winner", "value", "runner-up", "value", "margin"]]
         for r in rows {
             lines.append([r.criterion.title, r.winner, Verdict.format(r.criterion, r.value), r.runnerUp ?? "-",
-                          r.runnerUpValue.map { Verdict.format(r.criterion, $0) } ?? "-", Verdict.marginText(r)])
+                          r.runnerUpValue.map { Verdict.format(r.criterion, $0) } ?? "-",
+                          Verdict.marginText(r) + (r.note.map { "; " + $0 } ?? "")])
         }
         let widths = lines[0].indices.map { c in lines.map { $0[c].count }.max()! }
         var out = "verdict: \(scenario)\n\n"
