@@ -94,9 +94,21 @@ public struct Verdict: Sendable {
         var rows: [Row] = []
         let success = all[.availability] ?? []
         let bestSuccess = success.map(\.value).max() ?? 1
+        let s = result.scenario
+        let metrics: [Criterion: Metric] = [.latencyP50: .p50, .latencyP99: .p99, .availability: .successRate,
+                                            .proxyCPU: .proxyCPUCores]
+        func halfWidth(_ c: Criterion, _ name: String) -> Double {
+            guard let m = metrics[c], let t = result.topologies.first(where: { $0.spec.name == name }) else { return 0 }
+            return summarize(m, t, scenario: s).halfWidth
+        }
         for c in Criterion.allCases {
             guard let vs = all[c], !vs.isEmpty else { continue }
             var row = rank(c, vs)
+            // With replications, a margin inside either confidence interval is not a finding.
+            if s.replications > 1, let ru = row.runnerUp, let rv = row.runnerUpValue, row.value != rv,
+               abs(row.value - rv) <= max(halfWidth(c, row.winner), halfWidth(c, ru)) {
+                row.note = "within the 95% confidence intervals"
+            }
             // Latency counts successful requests only: failing the slow ones makes a topology look fast.
             if c == .latencyP50 || c == .latencyP99,
                let ok = success.first(where: { $0.name == row.winner })?.value, ok < bestSuccess - 0.01 {
