@@ -112,8 +112,8 @@ public struct Verdict: Sendable {
             // Latency counts successful requests only: failing the slow ones makes a topology look fast.
             if c == .latencyP50 || c == .latencyP99,
                let ok = success.first(where: { $0.name == row.winner })?.value, ok < bestSuccess - 0.01 {
-                row.note = "but only " + String(format: "%.2f%%", ok * 100) + " of its requests succeeded"
-                    + " (latency is of successful requests)"
+                row.note = (row.note.map { $0 + "; " } ?? "") + "but only "
+                    + String(format: "%.2f%%", ok * 100) + " succeeded"
             }
             rows.append(row)
         }
