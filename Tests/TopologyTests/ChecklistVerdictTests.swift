@@ -185,23 +185,29 @@ final class ChecklistVerdictTests: XCTestCase {
         warmup: 2s
         cluster: { nodes: 3, zones: [a] }
         services:
-          front: { replicas: 2, workers: 32, service_time: exp(1ms), calls: [api], client_policies: { retries: off } }
+          front: { replicas: 2, workers: 32, service_time: exp(1ms), calls: [api] }
           api: { replicas: 3, workers: 32, service_time: exp(2ms) }
         traffic: [{ name: users, from: internal, to: front, rate: 100/s }]
-        policies:
-          retries: { attempts: 2, on: [connect-failure, reset, unavailable] }
-          outlier_detection: { consecutive_errors: 3, interval: 1s, ejection: 30s }
         topologies:
           - { name: direct, kind: none }
-          - { name: mesh, kind: sidecar, preset: istio-envoy, mtls: strict }
+          - name: mesh
+            kind: sidecar
+            preset: istio-envoy
+            mtls: strict
+            policies:
+              retries: { attempts: 2, on: [connect-failure, reset, unavailable] }
+              outlier_detection: { consecutive_errors: 3, interval: 1s, ejection: 30s }
         faults:
           - { at: 10s, for: 10s, kind: crash, target: api/0 }
         """)
-        // front's client library does not retry (client_policies), as in the seed's
-        // "retries in each service library" world; the mesh's sidecars do.
+        // The policies are the mesh's: without it no client library retries (a scenario-wide
+        // policy would reach the libraries too, the root's included).
         let result = try Runner.run(s, options: Runner.Options(jobs: 2))
         let v = Verdict.evaluate(result: result)
         XCTAssertEqual(v.row(.latencyP50)?.winner, "direct")
+        // direct is fastest only among the requests it did not lose: the verdict says so.
+        XCTAssertTrue(v.row(.latencyP50)?.note?.hasPrefix("but only") ?? false, "\(String(describing: v.row(.latencyP50)?.note))")
+        XCTAssertNil(v.row(.availability)?.note)
         XCTAssertEqual(v.row(.availability)?.winner, "mesh")
         XCTAssertEqual(v.row(.availabilityDuringFaults)?.winner, "mesh")
         XCTAssertEqual(v.row(.blastRadius)?.winner, "mesh")
