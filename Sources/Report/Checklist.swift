@@ -101,7 +101,7 @@ public struct Checklist: Sendable {
         var out = "checklist: \(scenario) (the seed's production-readiness checklist; n/a: does not apply to the kind)\n\n"
         for (i, row) in rows.enumerated() {
             out += row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+                .joined(separator: "  ").checklistTableTrimmed() + "\n"
             if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
         for t in topologies {
@@ -120,7 +120,8 @@ public struct Checklist: Sendable {
 }
 
 extension String {
-    func trimmingTrailingSpaces() -> String {
+    /// Table rows end without padding.
+    func checklistTableTrimmed() -> String {
         var s = self
         while s.hasSuffix(" ") { s.removeLast() }
         return s

@@ -184,7 +184,7 @@ public struct Verdict: Sendable {
             out += l.enumerated().map { c, cell in
                 c == 2 || c == 4 ? String(repeating: " ", count: widths[c] - cell.count) + cell
                                  : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+            }.joined(separator: "  ").checklistTableTrimmed() + "\n"
             if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
         return out
