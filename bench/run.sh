@@ -4,6 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 B=.build/release/topsim-bench
 $B hold
+$B tui
 $B mm1 | tee /tmp/topsim-bench-mm1.$$
 ours=$(awk '/^BENCH mm1_customers_per_s/ {print $3}' /tmp/topsim-bench-mm1.$$)
 rm -f /tmp/topsim-bench-mm1.$$

@@ -90,7 +90,9 @@ case "mm1-topology":
     report("mm1_topology_customers_per_s", Double(sim.metrics.requests) / secs, "customers/s")
     report("mm1_topology_events_per_s", Double(sim.metrics.events) / secs, "events/s")
     report("mm1_topology_peak_rss_mb", peakRSSMB(), "MB")
+case "tui":
+    for (name, value, unit) in benchTui() { report(name, value, unit) }
 default:
-    FileHandle.standardError.write("usage: topsim-bench hold|mm1|mm1-topology\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: topsim-bench hold|mm1|mm1-topology|tui\n".data(using: .utf8)!)
     exit(2)
 }

@@ -59,9 +59,13 @@ struct RunCommand: ParsableCommand {
             fail("\(error)")
         }
         progress.finish()
+        let verdict = Verdict.evaluate(result: result)
         print(Reports.summaryTable(result), terminator: "")
+        print("")
+        print(verdict.table(), terminator: "")
         if let out {
-            do { try writeAtomically(Reports.files(result), to: out) } catch { fail("\(error)") }
+            let files = Reports.files(result) + [("verdict.csv", verdict.csv())]
+            do { try writeAtomically(files, to: out) } catch { fail("\(error)") }
         }
     }
 }
