@@ -64,7 +64,6 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Scenario", "SimCore", "Report"]),
         // Goldens are read by path (#filePath), not bundled.
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], exclude: ["Golden"]),
-        .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore"]),
     ]
 )

@@ -113,7 +113,8 @@ struct ModelSource: SnapshotSource {
             gateway = GatewayView(role: .ingress, replicas: model.ingressReplicas.map { health(proxyUp[$0]) })
         }
         let cp = model.hasMesh
-            ? ControlPlaneView(name: "control plane", replicas: model.controlPlaneReplicas, up: sim.controlPlaneReplicasUp)
+            ? ControlPlaneView(name: controlPlaneName(model.spec.mesh?.preset ?? model.spec.preset ?? ""),
+                               replicas: model.controlPlaneReplicas, up: sim.controlPlaneReplicasUp)
             : nil
         let waypoints = model.waypointReplicas.enumerated().map { k, p in
             WaypointView(name: "waypoint-\(k)", health: health(proxyUp[p]))
@@ -121,4 +122,13 @@ struct ModelSource: SnapshotSource {
         let mtls: Dashboard.MTLSMode = model.hasMesh ? (Dashboard.MTLSMode(rawValue: model.mtls.rawValue) ?? .off) : .off
         return LayoutView(gateway: gateway, controlPlane: cp, nodes: nodes, waypoints: waypoints, mtls: mtls)
     }
+}
+
+/// The control plane's usual process name for a mesh preset.
+func controlPlaneName(_ preset: String) -> String {
+    if preset.hasPrefix("istio") { return "istiod" }
+    if preset.hasPrefix("linkerd") { return "linkerd-destination" }
+    if preset.hasPrefix("consul") { return "consul-server" }
+    if preset.hasPrefix("cilium") { return "cilium-operator" }
+    return "mesh"
 }
