@@ -43,6 +43,25 @@ func holdEngine(pending: Int, operations: Int) -> Double {
     return Double(operations) / s
 }
 
+/// The same hold model on the bare 4-ary queue (no clock, no fingerprint): the fair
+/// comparison with swift-collections' Heap below.
+func holdQueue(pending: Int, operations: Int) -> Double {
+    var q = EventQueue()
+    var rng = RandomStream(seed: 1)
+    let d = Distribution.exponential(mean: 1e6)
+    var seq: UInt64 = 0
+    for _ in 0..<pending {
+        q.push(Event(time: d.sample(&rng), seq: seq, kind: 0, target: 0, data: 0)); seq += 1
+    }
+    let s = wallSeconds {
+        for _ in 0..<operations {
+            let e = q.pop()!
+            q.push(Event(time: e.time + d.sample(&rng), seq: seq, kind: 0, target: 0, data: 0)); seq += 1
+        }
+    }
+    return Double(operations) / s
+}
+
 func holdHeap(pending: Int, operations: Int) -> Double {
     var heap = Heap<Event>()
     var rng = RandomStream(seed: 1)
@@ -65,6 +84,8 @@ switch part {
 case "hold":
     report("engine_hold_events_per_s", holdEngine(pending: 1_000, operations: 20_000_000), "events/s")
     report("engine_hold_1m_events_per_s", holdEngine(pending: 1_000_000, operations: 5_000_000), "events/s")
+    report("eventqueue_hold_events_per_s", holdQueue(pending: 1_000, operations: 20_000_000), "events/s")
+    report("eventqueue_hold_1m_events_per_s", holdQueue(pending: 1_000_000, operations: 5_000_000), "events/s")
     report("heapmodule_hold_events_per_s", holdHeap(pending: 1_000, operations: 20_000_000), "events/s")
     report("heapmodule_hold_1m_events_per_s", holdHeap(pending: 1_000_000, operations: 5_000_000), "events/s")
 case "mm1":
