@@ -103,7 +103,7 @@ final class EndToEndTests: XCTestCase {
 
     /// Polls the pane until `predicate` holds or the time runs out.
     @discardableResult
-    func waitFor(_ what: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line,
+    func waitFor(_ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line,
                  _ predicate: (String) -> Bool) -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = capture()
@@ -143,7 +143,10 @@ final class EndToEndTests: XCTestCase {
         let cmd = "clear; TOPSIM_TUI_TEST_CRASH_MS=700 SWIFT_BACKTRACE=enable=no '\(bin.path)' tui 2>/dev/null;"
             + " echo EXIT=$?; stty -a | grep -o ' -*icanon\\| -*echo ' | tr -d '\\n'; echo ' STTY'"
         _ = tmuxRun(["send-keys", "-t", "e2e", cmd, "Enter"])
-        let screen = waitFor("the crash and a shell") { $0.contains("EXIT=") && $0.contains(" STTY") }
+        // Match the command's output, not its echo on the command line ("EXIT=$?", "' STTY'").
+        let screen = waitFor("the crash and a shell") {
+            $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil && $0.contains("echo  STTY")
+        }
         XCTAssertFalse(screen.contains("EXIT=0"), screen)
         XCTAssertTrue(screen.contains(" icanon echo  STTY"), "terminal left raw:\n\(screen)")
     }
@@ -160,9 +163,10 @@ final class EndToEndTests: XCTestCase {
         waitFor("help closed") { !$0.contains("restart with a new seed") }
 
         _ = tmuxRun(["send-keys", "-t", "e2e", "Space"])
-        let paused = waitFor("paused") { $0.contains("PAUSED") }
-        // Paused: simulated time stands still.
-        let clock = paused.split(separator: "\n").last { $0.contains("PAUSED") }.map(String.init)
+        waitFor("paused") { $0.contains("PAUSED") }
+        // Paused: simulated time stands still (after the chunk in progress when the key came).
+        usleep(300_000)
+        let clock = capture().split(separator: "\n").last { $0.contains("PAUSED") }.map(String.init)
         usleep(400_000)
         XCTAssertEqual(capture().split(separator: "\n").last { $0.contains("PAUSED") }.map(String.init), clock)
 
