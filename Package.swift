@@ -41,17 +41,20 @@ let package = Package(
             providers: [.apt(["libncursesw5-dev"])]
         ),
         .target(name: "Dashboard", dependencies: ["CNcursesw"]),
+        // The topology model seen as dashboard snapshots: the one place both meet.
+        .target(name: "LiveModel",
+                dependencies: ["SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard"]),
         .executableTarget(
             name: "topsim",
             dependencies: [
-                "SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard",
+                "SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard", "LiveModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "topsim-bench",
             dependencies: [
-                "SimCore", "Scenario", "Topology", "Dashboard",
+                "SimCore", "Scenario", "Topology", "Dashboard", "LiveModel",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -1,13 +1,10 @@
 // BENCH tui_frame_ms: layout + draw of one 200x60 frame into the cell grid (median), target <= 2 ms.
-// BENCH tui_sim_speed_with_ui_pct: how much simulated time a busy source still gets through
+// BENCH tui_sim_speed_with_ui_pct: how much simulated time the real model still gets through
 // while the UI draws 30 frames a second, as a percentage of its speed alone.
 import Dashboard
 import Foundation
-import Synchronization
-
-/// Work done by the busy source, and a way to cut its current chunk short between measurements.
-private let busySteps = Atomic<Int>(0)
-private let busyStop = Atomic<Bool>(false)
+import LiveModel
+import Scenario
 
 func benchTui() -> [(name: String, value: Double, unit: String)] {
     let snap = benchSnapshot()
@@ -30,56 +27,40 @@ func benchTui() -> [(name: String, value: Double, unit: String)] {
     ]
 }
 
-/// Busy work standing in for the simulation until the real model is wired in:
-/// each advance burns CPU in proportion to the simulated time it covers.
-private struct BusySource: SnapshotSource {
-    var now = 0.0
-    let durationSeconds = 1e9
-    let stepSeconds = 1.0
-    var work: UInt64 = 0
-    mutating func advance(to simSeconds: Double) -> DashboardSnapshot {
-        while now < simSeconds && !busyStop.load(ordering: .relaxed) {
-            for i in 0..<20_000 { work = work &* 6364136223846793005 &+ UInt64(i) }
-            now += 0.001
-            busySteps.add(1, ordering: .relaxed)
-        }
-        return snapshot()
-    }
-    func snapshot() -> DashboardSnapshot { var s = benchSnapshot(); s.simSeconds = now; return s }
-    mutating func restart(seed: UInt64) { now = 0 }
-}
-
-/// Steps the busy source gets through in 1.5 s alone, then while the UI lays out 30 frames a second.
+/// Simulated seconds the real model (the built-in comparison, five topologies) gets
+/// through in 4 s of wall time, alone and while the UI lays out 30 frames a second, as
+/// a percentage. The speed (100x) is above what the model can do on one core, so it
+/// runs flat out, in chunks of 10 simulated seconds.
 private func simSpeedWithUI() -> Double {
-    func steps(drawing: Bool) -> Int {
-        busyStop.store(false, ordering: .relaxed)
-        let runner = SimulationRunner(source: BusySource())
-        runner.setSpeed(10_000)  // always behind: the source runs flat out
-        usleep(100_000)
-        let ui = UIState(topologyCount: 5, seed: 1)
-        let start = busySteps.load(ordering: .relaxed)
-        let end = Date().addingTimeInterval(1.5)
+    func simulated(drawing: Bool) -> Double {
+        guard let scenario = try? BuiltinScenarios.compareAllScenario(),
+              let source = try? ModelSource(scenario: scenario, seed: scenario.seed) else { return 0 }
+        let runner = SimulationRunner(source: source)
+        runner.setSpeed(100)
+        usleep(200_000)
+        let ui = UIState(topologyCount: scenario.topologies.count, seed: scenario.seed)
+        let start = runner.snapshot.simSeconds
+        let end = Date().addingTimeInterval(4)
         while Date() < end {
             if drawing { _ = layout(runner.snapshot, ui, size: Size(width: 200, height: 60)) }
             usleep(33_333)
         }
-        let done = busySteps.load(ordering: .relaxed) - start
-        busyStop.store(true, ordering: .relaxed)
+        let done = runner.snapshot.simSeconds - start
         runner.stop()
         return done
     }
-    let alone = steps(drawing: false)
-    let withUI = steps(drawing: true)
-    return alone > 0 ? (Double(withUI) / Double(alone) * 1000).rounded() / 10 : 0
+    let alone = simulated(drawing: false)
+    let withUI = simulated(drawing: true)
+    return alone > 0 ? (withUI / alone * 1000).rounded() / 10 : 0
 }
 
 /// A full-size frame: five topologies, four minutes of history, twelve pods.
 private func benchSnapshot() -> DashboardSnapshot {
-    let kinds: [TopologyKind] = [.none, .gateway, .sidecar, .combined, .sidecarless]
+    let kinds: [Dashboard.TopologyKind] = [.none, .gateway, .sidecar, .combined, .sidecarless]
     let hops = ["app", "wire", "sidecar", "gateway", "queue"].enumerated().map {
         HopView(name: $0.element, traversalsPerRequest: Double($0.offset + 1), meanMs: 0.3, share: 0.2)
     }
-    let tops = kinds.enumerated().map { (k: Int, kind: TopologyKind) -> TopologyView in
+    let tops = kinds.enumerated().map { (k: Int, kind: Dashboard.TopologyKind) -> TopologyView in
         let nodes = (0..<3).map { (n: Int) -> NodeView in
             NodeView(name: "node-\(n)", zone: "zone-\(n)", nodeProxy: kind == .sidecarless ? .healthy : nil,
                      pods: (0..<4).map { PodView(service: "svc\($0)", index: n, app: .healthy,

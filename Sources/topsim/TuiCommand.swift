@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import LiveModel
 import Scenario
 
 /// What the dashboard shows: the scenario's topologies simulated side by side

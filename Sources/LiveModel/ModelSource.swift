@@ -7,13 +7,13 @@ import Topology
 
 /// The real model behind the dashboard: every topology of a scenario simulated
 /// side by side, described as snapshots. Dashboard time 0 is the end of the warm-up.
-struct ModelSource: SnapshotSource {
-    let scenario: Scenario
-    var seed: UInt64
+public struct ModelSource: SnapshotSource {
+    public let scenario: Scenario
+    public private(set) var seed: UInt64
     var sims: [TopologySimulation] = []
     var now: Double = 0
 
-    init(scenario: Scenario, seed: UInt64) throws {
+    public init(scenario: Scenario, seed: UInt64) throws {
         self.scenario = scenario
         self.seed = seed
         try start()
@@ -25,10 +25,10 @@ struct ModelSource: SnapshotSource {
         now = 0
     }
 
-    var durationSeconds: Double { Nanos.toSeconds(scenario.duration) }
-    var stepSeconds: Double { Nanos.toSeconds(scenario.window) }
+    public var durationSeconds: Double { Nanos.toSeconds(scenario.duration) }
+    public var stepSeconds: Double { Nanos.toSeconds(scenario.window) }
 
-    mutating func advance(to simSeconds: Double) -> DashboardSnapshot {
+    public mutating func advance(to simSeconds: Double) -> DashboardSnapshot {
         let target = min(simSeconds, durationSeconds)
         if target > now {
             let t = scenario.warmup + Nanos.seconds(target)
@@ -38,13 +38,13 @@ struct ModelSource: SnapshotSource {
         return snapshot()
     }
 
-    mutating func restart(seed: UInt64) {
+    public mutating func restart(seed: UInt64) {
         self.seed = seed
         // The scenario compiled once already: a restart cannot fail.
         try! start()
     }
 
-    func snapshot() -> DashboardSnapshot {
+    public func snapshot() -> DashboardSnapshot {
         DashboardSnapshot(scenario: scenario.name, seed: seed, simSeconds: now, durationSeconds: durationSeconds,
                           runState: now >= durationSeconds ? .finished : .running,
                           topologies: sims.map(view), faults: faultViews())
