@@ -34,11 +34,10 @@ public struct Engine: Sendable {
     /// Returns nil (clock set to `limit`) when none is due by then.
     @inlinable
     public mutating func next(until limit: SimTime = .max) -> Event? {
-        guard let head = queue.min, head.time <= limit else {
+        guard let e = queue.pop(ifNotAfter: limit) else {
             if limit != .max, limit > _now { _now = limit }
             return nil
         }
-        let e = queue.pop()!
         _now = e.time
         _events &+= 1
         _fingerprint.add(time: e.time, kind: e.kind)

@@ -66,8 +66,12 @@ public struct EventQueue: Sendable {
 
     /// O(log n).
     @inlinable
-    public mutating func pop() -> Event? {
-        guard let top = heap.first else { return nil }
+    public mutating func pop() -> Event? { pop(ifNotAfter: .max) }
+
+    /// The earliest event if it is due at or before `limit`, removed; O(log n).
+    @inlinable
+    public mutating func pop(ifNotAfter limit: SimTime) -> Event? {
+        guard let top = heap.first, top.time <= limit else { return nil }
         let last = heap.removeLast()
         let n = heap.count
         if n == 0 { return top }
