@@ -148,10 +148,12 @@ public struct TopologyMetrics: Sendable {
     public func errorCount(_ c: ErrorCause) -> Int { errors[ErrorCause.allCases.firstIndex(of: c)!] }
     public var successRate: Double { requests > 0 ? Double(succeeded) / Double(requests) : 1 }
 
-    /// Proxy traversals per request (each direction counts once).
+    /// Proxy traversals made for the measured requests, counted per root request
+    /// (each direction counts once, every call of the tree included).
+    public var rootHops = 0
+
+    /// Proxy traversals per finished request: exact for the requests measured.
     public var hopsPerRequest: Double {
-        guard started > 0 else { return 0 }
-        let n = HopKind.allCases.filter(\.isProxy).reduce(0) { $0 + hops[$1.rawValue].traversals }
-        return Double(n) / Double(started)
+        requests > 0 ? Double(rootHops) / Double(requests) : 0
     }
 }

@@ -53,6 +53,11 @@ public struct TopologySimulation: Sendable {
         var attemptGen: UInt32 = 0
         var lastInstance: Int32 = -1
         var measured = false
+        /// The root request this call serves, for counting its proxy traversals.
+        var root: Int32 = -1
+        var rootGen: UInt32 = 0
+        /// Root calls: proxy traversals made on its behalf, at any depth.
+        var hops: Int32 = 0
         var external = false
     }
 
@@ -79,6 +84,8 @@ public struct TopologySimulation: Sendable {
         /// The proxy it waits at or is served by (-1: none), and whether it waits.
         var atProxy: Int32 = -1
         var queuedAtProxy = false
+        var root: Int32 = -1
+        var rootGen: UInt32 = 0
     }
 
     /// One segment of a path: a proxy station, or a wire between two nodes (-1: outside).
@@ -373,7 +380,10 @@ public struct TopologySimulation: Sendable {
         rootsInFlight += 1
         activeRequests += 1
         if r.measured { metrics.started += 1 }
-        startAttempt(allocCall(r))
+        let c = allocCall(r)
+        calls[c].root = Int32(c)
+        calls[c].rootGen = calls[c].gen
+        startAttempt(c)
     }
 
     /// Route and enforcing policy of a service-to-service call.
@@ -465,6 +475,8 @@ public struct TopologySimulation: Sendable {
         t.callGen = call.gen
         t.policy = call.policy
         t.key = call.key &+ UInt64(call.tries) &* 0x9E37_79B9_7F4A_7C15
+        t.root = call.root
+        t.rootGen = call.rootGen
         let a = allocAttempt(t)
         calls[c].attempt = Int32(a)
         calls[c].attemptGen = attempts[a].gen
@@ -710,6 +722,8 @@ public struct TopologySimulation: Sendable {
             let hop = proxies[p].hop
             metrics.hop(hop, now - att.segStart, measuring: measuring)
             if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass }
+            let root = Int(att.root)
+            if root >= 0 && calls[root].gen == att.rootGen { calls[root].hops += 1 }
             startNextAtProxy(p)
         } else {
             metrics.hop(.wire, now - att.segStart, measuring: measuring)
@@ -818,6 +832,8 @@ public struct TopologySimulation: Sendable {
     mutating func startChild(_ a: Int, service: Int, slot: Int) {
         let i = Int(attempts[a].instance)
         var r = CallRec()
+        r.root = attempts[a].root
+        r.rootGen = attempts[a].rootGen
         r.parent = Int32(a)
         r.parentGen = attempts[a].gen
         r.service = Int32(service)
@@ -989,6 +1005,7 @@ public struct TopologySimulation: Sendable {
         if calls[c].measured {
             metrics.record(start: calls[c].start, end: now, failure: f, source: Int(calls[c].source),
                            measureStart: measureStart)
+            metrics.rootHops += Int(calls[c].hops)
         }
         let k = Int(calls[c].source), client = calls[c].client
         let start = calls[c].start

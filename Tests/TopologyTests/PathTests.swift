@@ -45,7 +45,7 @@ final class PathTests: XCTestCase {
         for (i, (mult, hops)) in expected.enumerated() {
             let (mean, perRequest) = try meanLatency(s, i)
             XCTAssertEqual(mean, work + mult * d, accuracy: 1, "\(s.topologies[i].name) mean latency")
-            XCTAssertEqual(perRequest, hops, accuracy: 0.02, "\(s.topologies[i].name) traversals")
+            XCTAssertEqual(perRequest, hops, accuracy: 1e-9, "\(s.topologies[i].name) traversals")
         }
     }
 
@@ -57,7 +57,7 @@ final class PathTests: XCTestCase {
         for (i, mult) in expected.enumerated() {
             let (mean, perRequest) = try meanLatency(s, i)
             XCTAssertEqual(mean, work + mult * d, accuracy: 1, "\(s.topologies[i].name) mean latency")
-            XCTAssertEqual(perRequest, mult, accuracy: 0.02, "\(s.topologies[i].name) traversals")
+            XCTAssertEqual(perRequest, mult, accuracy: 1e-9, "\(s.topologies[i].name) traversals")
         }
     }
 
@@ -81,7 +81,7 @@ final class PathTests: XCTestCase {
         // Three sequential call levels on the critical path (client->front, front->a, front->c).
         XCTAssertEqual(mesh.latency.mean, 8 * Fx.ms + 3 * 4 * d, accuracy: 1)
         // Four calls per request, four traversals each.
-        XCTAssertEqual(mesh.hopsPerRequest, 16, accuracy: 0.1)
+        XCTAssertEqual(mesh.hopsPerRequest, 16, accuracy: 1e-9)
     }
 
     func testProxyCostsAreCounted() throws {
