@@ -43,9 +43,6 @@ public struct Engine: Sendable {
         _fingerprint.add(time: e.time, kind: e.kind)
         return e
     }
-
-    /// Time of the next pending event, if any.
-    @inlinable public var nextTime: SimTime? { queue.min?.time }
 }
 
 /// A running hash of every event's (time, kind), as OMNeT++ fingerprints do:

@@ -107,8 +107,6 @@ public struct LatencyStats: Sendable {
         sum = 0
         n = 0
     }
-
-    public var memoryBytes: Int { histogram.estimatedFootprintInBytes }
 }
 
 /// Values grouped into fixed windows of simulated time (for time series).

@@ -58,7 +58,6 @@ public struct TopologyMetrics: Sendable {
     public var latency = LatencyStats()
     public var hops: [HopStats] = HopKind.allCases.map { _ in HopStats() }
     public var proxyCPUSeconds = 0.0
-    public var retries = 0
     /// Calls at any depth that failed after their retries.
     public var callFailures = 0
     public var ejections = 0

@@ -49,8 +49,6 @@ public struct TopologySimulation: Sendable {
         var tries: Int16 = 0
         var start: SimTime = 0
         var key: UInt64 = 0
-        var attempt: Int32 = -1
-        var attemptGen: UInt32 = 0
         var lastInstance: Int32 = -1
         var measured = false
         /// The root request this call serves, for counting its proxy traversals.
@@ -79,7 +77,6 @@ public struct TopologySimulation: Sendable {
         var orphan = false
         var key: UInt64 = 0
         var segStart: SimTime = 0
-        var gateway: Int32 = -1
         var policy: Int32 = 0
         /// The proxy it waits at or is served by (-1: none), and whether it waits.
         var atProxy: Int32 = -1
@@ -164,7 +161,12 @@ public struct TopologySimulation: Sendable {
     // scenario's structs so that reading one does not retain strings and arrays.
     let serviceTime: [Distribution]
     let serviceErrors: [Double]
-    let serviceSteps: [[CallStep]]
+    /// The call graph, flattened: service s has steps firstStep[s]..<firstStep[s+1];
+    /// step g has calls firstCall[g]..<firstCall[g+1] (no array per step at run time).
+    let firstStep: [Int]
+    let firstCall: [Int]
+    let callTarget: [Int]
+    let callProbability: [Double]
     let sourceExternal: [Bool]
     let sourceConsumers: [Int]
     let sourceTarget: [Int]
@@ -176,7 +178,15 @@ public struct TopologySimulation: Sendable {
         self.seed = seed
         serviceTime = scenario.services.map(\.serviceTime)
         serviceErrors = scenario.services.map(\.errors)
-        serviceSteps = scenario.services.map(\.calls)
+        var fs = [0], fc = [0], ct: [Int] = [], cp: [Double] = []
+        for svc in scenario.services {
+            for step in svc.calls {
+                for call in step.calls { ct.append(call.service); cp.append(call.probability) }
+                fc.append(ct.count)
+            }
+            fs.append(fc.count - 1)
+        }
+        firstStep = fs; firstCall = fc; callTarget = ct; callProbability = cp
         sourceExternal = scenario.traffic.map { $0.from == .external }
         sourceConsumers = scenario.traffic.map { max(1, $0.consumers) }
         sourceTarget = scenario.traffic.map(\.to)
@@ -478,8 +488,6 @@ public struct TopologySimulation: Sendable {
         t.root = call.root
         t.rootGen = call.rootGen
         let a = allocAttempt(t)
-        calls[c].attempt = Int32(a)
-        calls[c].attemptGen = attempts[a].gen
         var timeout = policies[Int(calls[c].policy)].timeout
         if let cap = model.maxTimeout, calls[c].route == .hub || calls[c].route == .edge { timeout = min(timeout, cap) }
         if timeout != .max {
@@ -548,7 +556,6 @@ public struct TopologySimulation: Sendable {
             wire(callerNode, instNode)
         case .hub, .edge:
             guard let g = pickShared(model.gatewayReplicas, &gatewayRR) else { return .noHealthyUpstream }
-            attempts[a].gateway = Int32(g)
             let gNode = model.proxies[g].node
             wire(callerNode, gNode)
             proxy(g)
@@ -807,19 +814,22 @@ public struct TopologySimulation: Sendable {
     mutating func nextStep(_ a: Int) {
         let i = Int(attempts[a].instance)
         let s = model.instances[i].service
-        let steps = serviceSteps[s]
-        while Int(attempts[a].step) < steps.count {
+        let steps = firstStep[s + 1] - firstStep[s]
+        while Int(attempts[a].step) < steps {
             let k = Int(attempts[a].step)
+            let g = firstStep[s] + k
             attempts[a].step += 1
             var rng = RandomStream(seed: attempts[a].key, stream: 10_000 + UInt64(k))
             let gen = attempts[a].gen
             // A sentinel holds the step open while its calls start: a call that fails
             // at once must not run the next step from inside this loop.
             attempts[a].outstanding += 1
-            for (j, call) in steps[k].calls.enumerated() {
-                if call.probability < 1 && rng.uniform() >= call.probability { continue }
+            for j in 0..<(firstCall[g + 1] - firstCall[g]) {
+                let call = firstCall[g] + j
+                let probability = callProbability[call]
+                if probability < 1 && rng.uniform() >= probability { continue }
                 attempts[a].outstanding += 1
-                startChild(a, service: call.service, slot: k * 64 + j)
+                startChild(a, service: callTarget[call], slot: k * 64 + j)
                 if attempts[a].gen != gen { return }
             }
             attempts[a].outstanding -= 1
@@ -961,7 +971,6 @@ public struct TopologySimulation: Sendable {
             } else { budgetOK = true }
             if budgetOK {
                 activeRetries += 1
-                if engine.now >= measureStart { metrics.retries += 1 }
                 let backoff = policies[pi].backoff.sample(&controlRng)
                 if engine.now >= measureStart { metrics.hop(.backoff, backoff, measuring: true) }
                 engine.schedule(after: backoff, kind: EK.retry, target: Int32(c), data: Int64(calls[c].gen))
