@@ -64,7 +64,9 @@ let package = Package(
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "SimCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Calibration", "SimCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Scenario", "SimCore", "Report"]),
+        // Cases/ holds the shared failing inputs, read by path (#filePath).
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Scenario", "SimCore", "Report"],
+                    exclude: ["Cases"]),
         // Goldens are read by path (#filePath), not bundled.
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], exclude: ["Golden"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore"]),

@@ -44,15 +44,22 @@ extension Preset {
             out.append(PresetField(name: "\(role).memoryMB", value: PresetFormat.number(p.memoryMB) + " MB"))
         }
         let pol = policies
-        out.append(PresetField(name: "policies.timeout", value: pol.timeout.map(PresetFormat.timeout) ?? "unset"))
+        out.append(PresetField(name: "policies.timeout", value: pol.timeout.map(PresetFormat.timeout) ?? "none"))
+        out.append(PresetField(name: "policies.perTryTimeout", value: pol.perTryTimeout.map(PresetFormat.timeout) ?? "none"))
         out.append(PresetField(name: "policies.retries", value: pol.retries.map(PresetFormat.retries) ?? "none"))
+        out.append(PresetField(name: "policies.circuitBreakers",
+                               value: pol.circuitBreakers.map(PresetFormat.breakers) ?? "none"))
         out.append(PresetField(name: "policies.outlierDetection",
                                value: pol.outlierDetection.map(PresetFormat.outlier) ?? "none"))
+        if let ph = pol.passiveHealth {
+            out.append(PresetField(name: "policies.passiveHealth", value: PresetFormat.passive(ph)))
+        }
         out.append(PresetField(name: "policies.rateLimit", value: pol.rateLimit.map(PresetFormat.rate) ?? "none"))
         if let h = pol.healthCheck {
             out.append(PresetField(name: "policies.healthCheck",
                                    value: "every \(PresetFormat.duration(Double(h.interval))), unhealthy after \(h.unhealthyThreshold)"))
         }
+        out.append(PresetField(name: "healthyPanicThreshold", value: PresetFormat.percent(healthyPanicThreshold)))
         if let lb = pol.loadBalancing {
             out.append(PresetField(name: "policies.loadBalancing", value: lb.rawValue))
         }
@@ -113,7 +120,9 @@ public enum PresetFormat {
         t == Policies.noTimeout ? "none" : duration(Double(t))
     }
 
-    public static func count(_ n: Int) -> String { n == unlimited ? "unlimited" : String(n) }
+    public static func count(_ n: Int) -> String {
+        n == unlimited ? "unlimited" : n == 4_294_967_295 ? "2^32-1" : String(n)
+    }
 
     public static func percent(_ f: Double) -> String { number(f * 100) + "%" }
 
@@ -135,15 +144,43 @@ public enum PresetFormat {
     }
 
     public static func retries(_ r: RetryPolicy) -> String {
-        var s = "\(r.attempts) on " + r.on.map(\.rawValue).sorted().joined(separator: ",")
-        if let b = r.backoff { s += ", backoff \(distribution(b))" }
-        if let b = r.budget { s += ", budget \(percent(b))" }
+        var s = r.attempts == 0 ? "off" : "\(r.attempts) on " + r.on.map(\.rawValue).sorted().joined(separator: ",")
+        if let b = r.backoff { s += ", backoff " + backoff(b) }
+        if let b = r.budget { s += ", budget " + budget(b) }
         return s
+    }
+
+    public static func backoff(_ b: RetryBackoff) -> String {
+        switch b {
+        case .jittered(let base, let max):
+            return "jittered exponential base \(duration(Double(base))) max \(duration(Double(max)))"
+        case .distribution(let d): return distribution(d)
+        case .immediate: return "none (next upstream at once)"
+        }
+    }
+
+    public static func budget(_ b: RetryBudget) -> String {
+        switch b {
+        case .concurrent(let p, let m): return "\(percent(p)) of active requests, min \(m) concurrent"
+        case .ratio(let r, let m, let ttl):
+            return "\(percent(r)) of requests, min \(number(m))/s, ttl \(duration(Double(ttl)))"
+        }
+    }
+
+    public static func breakers(_ c: CircuitBreakers) -> String {
+        "max_connections \(count(c.maxConnections)), max_pending_requests \(count(c.maxPendingRequests)), "
+            + "max_requests \(count(c.maxRequests)), max_retries \(count(c.maxRetries))"
     }
 
     public static func outlier(_ o: OutlierDetection) -> String {
         "\(o.consecutiveErrors) consecutive errors, interval \(duration(Double(o.interval))), "
-            + "ejection \(duration(Double(o.ejection))), max \(percent(o.maxEjectionPercent)) ejected"
+            + "ejection \(duration(Double(o.ejection))) (max \(duration(Double(o.maxEjectionTime)))), "
+            + "max \(percent(o.maxEjectionPercent)) ejected, panic below \(o.panicThreshold.map(percent) ?? "the product's default") healthy"
+    }
+
+    public static func passive(_ p: PassiveHealth) -> String {
+        "max_fails \(p.maxFails), fail_timeout \(duration(Double(p.failTimeout))) (flat), counts "
+            + p.on.map(\.rawValue).sorted().joined(separator: ",")
     }
 
     public static func rate(_ r: RateLimit) -> String {
@@ -172,7 +209,7 @@ public enum PresetFormat {
                 m.map { number($0.cpuPerRequest * 1000) + "ms" } ?? "-",
                 m.map { number($0.memoryMB) } ?? "-",
                 p.certificates.map { duration(Double($0.ttl)) } ?? "-",
-                p.policies.timeout.map(timeout) ?? "unset",
+                p.policies.timeout.map(timeout) ?? "none",
                 p.policies.retries.map { String($0.attempts) } ?? "0",
                 String(cites.count - assumed), String(assumed),
             ])

@@ -23,6 +23,14 @@ enum Src {
     static let envoyRouteTimeout = "Envoy RouteAction.timeout (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto): 15 s, retries included"
     static let envoyNoRetry = "Envoy route retry_policy (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto): no retries unless a retry policy is set"
     static let envoyNoOutlier = "Envoy outlier_detection (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/outlier_detection.proto): off unless configured (when set: 5 consecutive 5xx, 10 s interval, 30 s base ejection, 10% max)"
+    static let envoyBreakers = "Envoy circuit breakers (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto, Thresholds): max_connections 1024, max_pending_requests 1024, max_requests 1024, max_retries 3 per proxy and cluster; beyond them 503 with flag UO at once, never retried by the same proxy (envoyproxy/envoy#29762; knative-extensions/net-kourier#839 sees the 1024 wall)"
+    static let istioBreakers = "Istio DestinationRule ConnectionPoolSettings (https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings): tcp.maxConnections, http.http1MaxPendingRequests, http.http2MaxRequests and http.maxRetries each 'Default 2^32-1' (Istio lifts Envoy's 1024/3 unless a DestinationRule sets them)"
+    static let envoyPanic = "Envoy Cluster.CommonLbConfig.healthy_panic_threshold (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto): 50% by default; below it the proxy balances over every host"
+    static let istioPanic = "Istio OutlierDetection.minHealthPercent (https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection): default 0%, 'not typically applicable in k8s environments with few pods per service': the proxy never enters panic mode"
+    static let envoyNoPerTry = "Envoy RetryPolicy.per_try_timeout (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto): unset, so a try may use the whole route timeout"
+    static let istioNoPerTry = "Istio HTTPRetry.perTryTimeout (https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry): unset by default; a try may run until the route timeout"
+    static let envoyBackoff = "Envoy router filter (https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter#x-envoy-max-retries): fully jittered exponential back-off, retry N waits uniform(0, (2^N-1) x 25 ms), capped at 250 ms"
+    static let noBreakers = "no connection-pool circuit breakers by default: nginx.org ngx_http_upstream_module `server ... max_conns=` defaults to 0 (unlimited) (http://nginx.org/en/docs/http/ngx_http_upstream_module.html)"
     static let oneInstance = "one instance per pod (sidecar) or per node (node proxy): replicas does not apply"
 
     static func assume(_ why: String) -> String { "assumption: " + why }
@@ -47,7 +55,8 @@ enum Src {
 extension BuiltinPresets {
     static let istioCerts = CertificatePolicy(ttl: 24 * 3600 * Nanos.perSecond, rotateAt: 0.5)
 
-    static let istioRetryPolicy = RetryPolicy(attempts: 2, on: [.connectFailure, .refusedStream, .unavailable])
+    static let istioRetryPolicy = RetryPolicy(attempts: 2, on: [.connectFailure, .refusedStream, .unavailable],
+                                              backoff: .envoyDefault)
 
     /// An Envoy ingress/edge gateway built from the Istio 1.20 fit; every mesh carries one.
     static let envoyGatewayProfile = ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 2,

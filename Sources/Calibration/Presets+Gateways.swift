@@ -5,9 +5,12 @@ extension BuiltinPresets {
         name: "envoy-gateway", system: "Envoy as a gateway", version: "Envoy 1.32", kind: .gateway,
         summary: "A standalone Envoy (plain or via the Envoy Gateway project) as the edge/hub gateway, with Envoy's own defaults.",
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: 15 * Nanos.perSecond, loadBalancing: .roundRobin)
+        policies: Policies(timeout: 15 * Nanos.perSecond, circuitBreakers: .envoy, loadBalancing: .roundRobin)
     ).cited(envoyGatewaySources(why: "").merging([
         "policies.timeout": Src.envoyRouteTimeout,
+        "policies.perTryTimeout": Src.envoyNoPerTry,
+        "policies.circuitBreakers": Src.envoyBreakers,
+        "healthyPanicThreshold": Src.envoyPanic,
         "policies.retries": Src.envoyNoRetry,
         "policies.outlierDetection": Src.envoyNoOutlier,
         "policies.rateLimit": Src.noDefaultRateLimit + " (Envoy's local/global rate-limit filters answer 429 when configured)",
@@ -27,9 +30,10 @@ extension BuiltinPresets {
         summary: "Kong Gateway (NGINX/OpenResty): per-traversal time derived from Kong's published saturation throughput.",
         gateway: ProxyProfile(latency: .lognormal(mean: kongServicePerRequest / 2 * 1e9, cv: 0.5)!, workers: kongWorkers,
                               queue: 1024, replicas: 2, cpuPerRequest: kongServicePerRequest, memoryMB: 500),
-        policies: Policies(timeout: 60 * Nanos.perSecond,
-                           retries: RetryPolicy(attempts: 5, on: [.connectFailure, .timeout]),
-                           loadBalancing: .roundRobin)
+        policies: Policies(timeout: Policies.noTimeout, perTryTimeout: 60 * Nanos.perSecond,
+                           retries: RetryPolicy(attempts: 5, on: [.connectFailure, .timeout], backoff: .immediate),
+                           loadBalancing: .roundRobin),
+        healthyPanicThreshold: 0
     ).cited([
         "gateway.latency": "Kong docs, performance testing (Kong 3.7, c5.4xlarge, 16 workers, HTTPS, k6): 138,087 rps at saturation without plugins => 16/138,087 s = 0.116 ms of worker time per request, 0.058 ms mean per traversal (2 per round trip), so 16 workers saturate at the published rate. Shape: " + Src.assume("cv 0.5, no distribution published"),
         "gateway.workers": "Kong docs, performance testing: 16 NGINX workers (worker_processes auto on 16 vCPU) in the published benchmark",
@@ -37,8 +41,11 @@ extension BuiltinPresets {
         "gateway.replicas": Src.gatewayReplicas,
         "gateway.cpuPerRequest": "derived from Kong docs, performance testing: 16 vCPU fully used at 138,087 rps => 0.116 ms CPU per request (3.7, no plugins)",
         "gateway.memoryMB": Src.assume("no per-node memory figure in the benchmark; 500 MB for 16 OpenResty workers with the default mem_cache_size 128m"),
-        "policies.timeout": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/; Kong/kong PR #2036): connect/read/write timeouts 60000 ms (504 past 60 s, Kong/kong#4186)",
-        "policies.retries": "Kong Gateway Service entity: retries 5 (on connection errors and timeouts; each retry waits its own timeout, so a slow upstream takes ~5 min, Kong support note 'x-kong-proxy-latency exceeds the timeout')",
+        "policies.timeout": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/): no timeout spans the retries: connect/read/write timeouts apply to each try (Kong support note 'x-kong-proxy-latency exceeds the timeout': a slow upstream takes retries x timeout)",
+        "policies.perTryTimeout": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/; Kong/kong PR #2036): connect/read/write timeouts 60000 ms, per try (504 past 60 s, Kong/kong#4186)",
+        "policies.retries": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/): retries 5, on connection errors and timeouts, to the balancer's next target at once (NGINX's next-upstream mechanism, no back-off)",
+        "policies.circuitBreakers": "Kong upstream/targets have no connection-pool circuit breakers; NGINX's " + Src.noBreakers,
+        "healthyPanicThreshold": "Kong load balancing docs (https://developer.konghq.com/gateway/entities/upstream/): with every target unhealthy the balancer has no peer and Kong answers 503 ('failure to get a peer from the ring-balancer'): no panic mode",
         "policies.outlierDetection": "Kong upstream healthchecks (https://developer.konghq.com/gateway/traffic-control/health-checks-circuit-breakers/): passive and active health checks are off by default",
         "policies.rateLimit": "Kong rate-limiting plugin: off unless added; when on it answers 429 and the default `local` policy counts per node, so N nodes multiply the limit (Kong/kong#5954)",
         "policies.loadBalancing": "Kong upstream entity: algorithm round-robin by default",
@@ -53,11 +60,11 @@ extension BuiltinPresets {
         summary: "NGINX Plus as a gateway: 60 s proxy timeouts, retries to the next upstream on error/timeout, passive health via max_fails.",
         gateway: ProxyProfile(latency: .lognormal(mean: 60_000, cv: 0.5)!, workers: 4, queue: 1024, replicas: 2,
                               cpuPerRequest: kongServicePerRequest, memoryMB: 100),
-        policies: Policies(timeout: 60 * Nanos.perSecond,
-                           retries: RetryPolicy(attempts: 2, on: [.connectFailure, .timeout]),
-                           outlierDetection: OutlierDetection(consecutiveErrors: 1, interval: 10 * Nanos.perSecond,
-                                                              ejection: 10 * Nanos.perSecond, maxEjectionPercent: 1.0),
-                           loadBalancing: .roundRobin)
+        policies: Policies(timeout: Policies.noTimeout, perTryTimeout: 60 * Nanos.perSecond,
+                           retries: RetryPolicy(attempts: 2, on: [.connectFailure, .timeout], backoff: .immediate),
+                           passiveHealth: PassiveHealth(maxFails: 1, failTimeout: 10 * Nanos.perSecond, on: [.error, .timeout]),
+                           loadBalancing: .roundRobin),
+        healthyPanicThreshold: 0.0001
     ).cited([
         "gateway.latency": Src.assume("no official NGINX latency figure found; Kong (OpenResty on the same NGINX core, no plugins) measures 0.058 ms per traversal at saturation, so 0.06 ms mean, cv 0.5"),
         "gateway.workers": Src.assume("worker_processes auto = one per core; a 4-core gateway host"),
@@ -65,9 +72,13 @@ extension BuiltinPresets {
         "gateway.replicas": Src.gatewayReplicas,
         "gateway.cpuPerRequest": Src.assume("Kong's derived 0.116 ms CPU per request (same NGINX core, Kong adds Lua) used as an upper bound"),
         "gateway.memoryMB": Src.assume("a few MB per worker plus shared zones; 100 MB for 4 workers"),
-        "policies.timeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_connect/read/send_timeout 60s (between reads, modelled as a per-try timeout; kubernetes/ingress-nginx#3976)",
-        "policies.retries": "nginx proxy_next_upstream default `error timeout` with proxy_next_upstream_tries 0 (bounded only by the upstream's servers, ingress-nginx#12019); " + Src.assume("2 retries = every other server of a 3-server upstream"),
-        "policies.outlierDetection": "nginx upstream module server defaults (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server): max_fails=1, fail_timeout=10s: one failure marks a server unavailable for 10 s",
+        "policies.timeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_next_upstream_timeout 0, no limit on the time spent passing a request to the next servers",
+        "policies.perTryTimeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_connect/read/send_timeout 60s, each try's own (between reads, modelled as a per-try timeout; kubernetes/ingress-nginx#3976)",
+        "policies.retries": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_next_upstream default `error timeout` (an HTTP 503 is passed through unless http_503 is listed), to the next server at once, proxy_next_upstream_tries 0 (bounded only by the upstream's servers, ingress-nginx#12019); " + Src.assume("2 retries = every other server of a 3-server upstream"),
+        "policies.outlierDetection": "nginx has no Envoy-style ejection with growing times; its passive health (policies.passiveHealth) stands in (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server)",
+        "policies.passiveHealth": "nginx upstream module (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server): max_fails=1, fail_timeout=10s: failures within fail_timeout mark the server unavailable for a flat fail_timeout; only proxy_next_upstream's classes (error, timeout) count, http_503 only when listed; a one-server group is never marked",
+        "policies.circuitBreakers": Src.noBreakers,
+        "healthyPanicThreshold": "nginx ngx_http_upstream_round_robin.c (nginx/nginx on GitHub): when every server of a group has failed, nginx marks them all live again ('all peers failed, mark them as live for quick recovery'): a panic mode at zero healthy servers only",
         "policies.rateLimit": Src.noDefaultRateLimit + " (limit_req answers 503 by default, limit_req_status)",
         "policies.loadBalancing": "nginx upstream module (http://nginx.org/en/docs/http/ngx_http_upstream_module.html): weighted round-robin by default",
     ])
@@ -75,6 +86,9 @@ extension BuiltinPresets {
     static let cloudLatency = Distribution.lognormal(mean: 7_500_000, p99: 15_000_000)!
     static let cloudLatencySource = Src.assume("no official added-latency figure; third parties report 10-30 ms per request through the managed gateway, so 7.5 ms mean / 15 ms p99 per traversal (2 per round trip: ~15 ms mean, ~25 ms p99 added)")
     static let managedSources: [String: String] = [
+        "policies.perTryTimeout": Src.assume("managed gateways do not retry, so the integration timeout is the only one (set as the route timeout)"),
+        "policies.circuitBreakers": Src.assume("no per-backend connection-pool circuit breakers are documented for managed gateways; their limits are the account throttle and the timeout ceiling"),
+        "healthyPanicThreshold": Src.assume("a managed gateway forwards to its one integration endpoint whatever its health: no host set to panic over"),
         "gateway.workers": Src.assume("a managed, autoscaled service: no worker bound visible to the user; its limits are the timeout ceiling and throttles"),
         "gateway.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),
         "gateway.replicas": Src.assume("one regional endpoint, modelled as one shared station"),
@@ -88,7 +102,8 @@ extension BuiltinPresets {
         gateway: ProxyProfile(latency: cloudLatency, workers: unlimited, queue: 1024, replicas: 1, cpuPerRequest: 0, memoryMB: 0),
         policies: Policies(timeout: 29 * Nanos.perSecond, loadBalancing: .random),
         maxTimeout: 29 * Nanos.perSecond,
-        throttle: RateLimit(perConsumer: 10_000, burst: 5_000)
+        throttle: RateLimit(perConsumer: 10_000, burst: 5_000),
+        healthyPanicThreshold: 0
     ).cited(managedSources.merging([
         "gateway.latency": cloudLatencySource,
         "policies.timeout": "AWS API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html): integration timeout 50 ms-29 s, 29 s by default for REST APIs (HTTP APIs: 30 s); the backend keeps working after the 504",
@@ -105,7 +120,8 @@ extension BuiltinPresets {
         summary: "Azure API Management: forward-request timeout 300 s by default, but values above 240 s may not be honoured.",
         gateway: ProxyProfile(latency: cloudLatency, workers: unlimited, queue: 1024, replicas: 1, cpuPerRequest: 0, memoryMB: 0),
         policies: Policies(timeout: 300 * Nanos.perSecond, loadBalancing: .roundRobin),
-        maxTimeout: 240 * Nanos.perSecond
+        maxTimeout: 240 * Nanos.perSecond,
+        healthyPanicThreshold: 0
     ).cited(managedSources.merging([
         "gateway.latency": Src.assume("no official figure for Azure API Management either; the AWS API Gateway assumption (7.5 ms mean / 15 ms p99 per traversal) is reused for a comparable managed multi-tenant gateway"),
         "policies.timeout": "Azure forward-request policy (https://learn.microsoft.com/azure/api-management/forward-request-policy): timeout default 300 s",
@@ -121,7 +137,8 @@ extension BuiltinPresets {
         name: "apigee", system: "Google Apigee", version: "Edge (public cloud)", kind: .gateway,
         summary: "Google Apigee: the Message Processor waits 55 s for a backend by default (io.timeout.millis).",
         gateway: ProxyProfile(latency: cloudLatency, workers: unlimited, queue: 1024, replicas: 1, cpuPerRequest: 0, memoryMB: 0),
-        policies: Policies(timeout: 55 * Nanos.perSecond, loadBalancing: .roundRobin)
+        policies: Policies(timeout: 55 * Nanos.perSecond, loadBalancing: .roundRobin),
+        healthyPanicThreshold: 0
     ).cited(managedSources.merging([
         "gateway.latency": Src.assume("no official figure for Apigee; the AWS API Gateway assumption (7.5 ms mean / 15 ms p99 per traversal) is reused for a comparable managed gateway"),
         "policies.timeout": "Apigee Edge, configuring I/O timeout on Message Processors (https://docs.apigee.com/how-to-guides/configuring-io-timeout-message-processors): io.timeout.millis default 55 s for target endpoints and ServiceCallout",

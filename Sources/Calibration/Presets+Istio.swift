@@ -5,7 +5,10 @@ extension BuiltinPresets {
     static func istioPolicySources(lb: String) -> [String: String] {
         [
             "policies.timeout": Src.istioTimeout,
-            "policies.retries": Src.istioRetries + " (cancelled/503 map to topsim's `unavailable`)",
+            "policies.perTryTimeout": Src.istioNoPerTry,
+            "policies.retries": Src.istioRetries + " (cancelled/503 map to topsim's `unavailable`); back-off is Envoy's, Istio sets none: " + Src.envoyBackoff,
+            "policies.circuitBreakers": Src.istioBreakers,
+            "healthyPanicThreshold": Src.istioPanic,
             "policies.outlierDetection": Src.istioNoOutlier,
             "policies.rateLimit": Src.noDefaultRateLimit,
             "policies.loadBalancing": lb,
@@ -18,7 +21,7 @@ extension BuiltinPresets {
     static let istioLeastRequest = "Istio 1.14 change notes (https://istio.io/latest/news/releases/1.14.x/announcing-1.14/change-notes/): the default load balancer changed from ROUND_ROBIN to LEAST_REQUEST (ENABLE_LEGACY_LB_ALGORITHM_DEFAULT restores the old one)"
 
     static func istioPolicies(lb: LoadBalancing) -> Policies {
-        Policies(timeout: Policies.noTimeout, retries: istioRetryPolicy, loadBalancing: lb)
+        Policies(timeout: Policies.noTimeout, retries: istioRetryPolicy, circuitBreakers: .istio, loadBalancing: lb)
     }
 
     static let istio124 = Preset(
@@ -27,7 +30,8 @@ extension BuiltinPresets {
         proxy: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, cpuPerRequest: 0.0002, memoryMB: 60),
         gateway: envoyGatewayProfile,
         policies: istioPolicies(lb: .leastRequest),
-        certificates: istioCerts
+        certificates: istioCerts,
+        healthyPanicThreshold: 0
     ).cited([
         "proxy.latency": Src.assume("the newest published sidecar latency is Istio 1.20's; carried to 1.24 unchanged. ") + Src.istio120Latency,
         "proxy.workers": Src.istioConcurrency,
@@ -44,7 +48,8 @@ extension BuiltinPresets {
         proxy: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, cpuPerRequest: 0.0002, memoryMB: 60),
         gateway: envoyGatewayProfile,
         policies: istioPolicies(lb: .leastRequest),
-        certificates: istioCerts
+        certificates: istioCerts,
+        healthyPanicThreshold: 0
     ).cited([
         "proxy.latency": Src.istio120Latency,
         "proxy.workers": Src.istioConcurrency,
@@ -61,7 +66,8 @@ extension BuiltinPresets {
         proxy: ProxyProfile(latency: Src.envoy112, workers: 2, queue: 1024, cpuPerRequest: 0.00035, memoryMB: 40),
         gateway: ProxyProfile(latency: Src.envoy112, workers: 2, queue: 1024, replicas: 2, cpuPerRequest: 0.00035, memoryMB: 40),
         policies: istioPolicies(lb: .roundRobin),
-        certificates: istioCerts
+        certificates: istioCerts,
+        healthyPanicThreshold: 0
     ).cited([
         "proxy.latency": Src.istio112Latency,
         "proxy.workers": Src.istioConcurrency,
@@ -84,7 +90,8 @@ extension BuiltinPresets {
         waypoint: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 1, cpuPerRequest: 0.00025, memoryMB: 60),
         gateway: envoyGatewayProfile,
         policies: istioPolicies(lb: .leastRequest),
-        certificates: istioCerts
+        certificates: istioCerts,
+        healthyPanicThreshold: 0
     ).cited([
         "proxy.latency": Src.istioAmbientL4Latency,
         "proxy.workers": Src.assume("ztunnel runs a small fixed pool of worker threads (2 by default in its Helm chart, as we read it); not found on a versioned page"),
@@ -106,11 +113,15 @@ extension BuiltinPresets {
         name: "istio-ingress", system: "Istio ingress gateway (Envoy)", version: "1.24", kind: .gateway,
         summary: "The Istio ingress gateway on its own, as an edge gateway in front of a mesh or plain services.",
         gateway: envoyGatewayProfile,
-        policies: istioPolicies(lb: .leastRequest)
+        policies: istioPolicies(lb: .leastRequest),
+        healthyPanicThreshold: 0
     ).cited(envoyGatewaySources(why: " (the Istio ingress gateway is an Envoy)")
         .merging([
             "policies.timeout": Src.istioTimeout,
-            "policies.retries": Src.istioRetries + " (VirtualService routes through the gateway get the same defaults)",
+            "policies.perTryTimeout": Src.istioNoPerTry,
+            "policies.retries": Src.istioRetries + " (VirtualService routes through the gateway get the same defaults); " + Src.envoyBackoff,
+            "policies.circuitBreakers": Src.istioBreakers,
+            "healthyPanicThreshold": Src.istioPanic,
             "policies.outlierDetection": Src.istioNoOutlier,
             "policies.rateLimit": Src.noDefaultRateLimit,
             "policies.loadBalancing": istioLeastRequest,

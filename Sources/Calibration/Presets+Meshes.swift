@@ -6,9 +6,13 @@ extension BuiltinPresets {
         summary: "Linkerd with its Rust micro-proxy as sidecar; few published per-proxy figures, so latency is borrowed (see sources).",
         proxy: ProxyProfile(latency: Src.envoy120, workers: 1, queue: 1024, cpuPerRequest: 0.0001, memoryMB: 26.3),
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: Policies.noTimeout, loadBalancing: .powerOfTwo),
+        policies: Policies(timeout: Policies.noTimeout,
+                           retries: RetryPolicy(attempts: 0, on: [.connectFailure, .unavailable], backoff: .immediate,
+                                                budget: .ratio(ratio: 0.2, minPerSecond: 10, ttl: 10 * Nanos.perSecond)),
+                           loadBalancing: .powerOfTwo),
         certificates: CertificatePolicy(ttl: 24 * 3600 * Nanos.perSecond, rotateAt: 0.7),
-        holdApplicationUntilProxyStarts: true
+        holdApplicationUntilProxyStarts: true,
+        healthyPanicThreshold: 0
     ).cited([
         "proxy.latency": Src.assume("Linkerd publishes only that one proxy's median is below 1 ms and harness-specific end-to-end medians (+6 to +9 ms at 2000 rps, Buoyant benchmark 2021, https://linkerd.io/2021/11/29/linkerd-vs-istio-benchmarks-2021/), both unusable as a per-traversal distribution; the same benchmark finds Linkerd adding less latency than Istio, so Istio 1.20's fitted per-traversal lognormal is used as a conservative stand-in"),
         "proxy.workers": Src.assume("linkerd2-proxy sizes its async runtime from the pod's CPU limit and runs a single worker without one (linkerd2 chart proxy.cores / proxy.runtime.workers); no limit assumed"),
@@ -17,7 +21,10 @@ extension BuiltinPresets {
         "proxy.cpuPerRequest": Src.assume("no per-request figure published; the 2021 benchmark reports an order of magnitude less data-plane CPU than Istio 1.10-1.12 (0.35 vCPU per 1000 rps); 0.10 vCPU per 1000 rps (0.0001 s per request) is a conservative reading"),
         "proxy.memoryMB": "Linkerd vs Istio benchmark, Nov 2021 (https://linkerd.io/2021/11/29/linkerd-vs-istio-benchmarks-2021/): linkerd2-proxy max observed 26.3 MB at 2000 rps (Linkerd 2.11)",
         "policies.timeout": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): request timeouts are opt-in (ServiceProfile/HTTPRoute); none by default",
-        "policies.retries": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): retries are opt-in; when enabled, a retry budget of 20% of requests + 10/s over 10 s",
+        "policies.perTryTimeout": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): per-try timeouts are opt-in; none by default",
+        "policies.retries": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): retries are opt-in (0 here); a scenario that turns them on keeps Linkerd's retry budget, 20% of requests + 10/s over a 10 s window; " + Src.assume("Linkerd documents no back-off between retries, so none"),
+        "policies.circuitBreakers": "linkerd.io circuit breaking (https://linkerd.io/2/reference/circuit-breaking/): linkerd2-proxy has no connection-pool limits like Envoy's; its circuit breaking is failure accrual (opt-in)",
+        "healthyPanicThreshold": Src.assume("Linkerd's balancer has no documented panic mode: with every endpoint in failure accrual it fails requests"),
         "policies.outlierDetection": "linkerd.io docs (https://linkerd.io/2/reference/circuit-breaking/): failure accrual is off by default (when on: 7 consecutive failures, 1 s-1 min penalty; linkerd/linkerd2#11493)",
         "policies.rateLimit": Src.noDefaultRateLimit + " (Linkerd has no gateway-style rate limiting by default)",
         "policies.loadBalancing": "linkerd.io load balancing (https://linkerd.io/2/features/load-balancing/): EWMA of latency with power-of-two-choices",
@@ -42,9 +49,12 @@ extension BuiltinPresets {
         summary: "Consul service mesh with Envoy sidecars; no published Consul-specific overhead, so Envoy figures from Istio stand in.",
         proxy: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, cpuPerRequest: 0.0002, memoryMB: 60),
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: 15 * Nanos.perSecond, loadBalancing: .roundRobin),
+        policies: Policies(timeout: 15 * Nanos.perSecond, circuitBreakers: .envoy, loadBalancing: .roundRobin),
         certificates: consulCerts
     ).cited([
+        "policies.perTryTimeout": "Consul service-router PerTryTimeout (https://developer.hashicorp.com/consul/docs/connect/config-entries/service-router): unset by default. " + Src.envoyNoPerTry,
+        "policies.circuitBreakers": "Consul upstream `limits` (https://developer.hashicorp.com/consul/docs/connect/proxies/envoy): max_connections, max_pending_requests and max_concurrent_requests unset leave Envoy's defaults. " + Src.envoyBreakers,
+        "healthyPanicThreshold": Src.envoyPanic + " (Consul leaves it unset)",
         "proxy.latency": Src.envoyLatencyStandIn + " (Consul configures the same Envoy; no Consul-specific overhead figure was found)",
         "proxy.workers": Src.assume("Consul's Envoy bootstrap sets no concurrency; on Kubernetes the sidecar's CPU (consul-k8s default limit) gives about 2 workers, like Istio's"),
         "proxy.queue": Src.envoyQueue + " (Consul's upstream `limits` leave Envoy's defaults)",
@@ -66,8 +76,12 @@ extension BuiltinPresets {
                             cpuPerRequest: 0.0002, memoryMB: 30),
         gateway: envoyGatewayProfile,
         policies: Policies(timeout: Policies.noTimeout, loadBalancing: .random),
-        certificates: consulCerts
+        certificates: consulCerts,
+        healthyPanicThreshold: 0
     ).cited([
+        "policies.perTryTimeout": Src.assume("the built-in proxy is L4 only: it cannot time out requests, so none"),
+        "policies.circuitBreakers": Src.assume("the built-in L4 proxy has no request-level circuit breakers"),
+        "healthyPanicThreshold": Src.assume("the built-in proxy does not balance on health beyond the catalog's passing instances: no panic mode"),
         "proxy.latency": Src.assume("no figure published for the built-in proxy; the Envoy per-traversal fit (Istio 1.20) stands in: an L4 Go proxy does less work per request but copies through user space the same way"),
         "proxy.workers": Src.assume("the built-in proxy serves each connection on its own goroutine, so it has no worker bound"),
         "proxy.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),
@@ -90,8 +104,11 @@ extension BuiltinPresets {
                             cpuPerRequest: 0.00001, memoryMB: 0),
         waypoint: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 1, cpuPerRequest: 0.0002, memoryMB: 60),
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: 15 * Nanos.perSecond, loadBalancing: .random)
+        policies: Policies(timeout: 15 * Nanos.perSecond, circuitBreakers: .envoy, loadBalancing: .random)
     ).cited([
+        "policies.perTryTimeout": Src.assume("Cilium's Envoy routes set no per-try timeout. ") + Src.envoyNoPerTry,
+        "policies.circuitBreakers": Src.assume("Cilium's per-node Envoy keeps Envoy's cluster defaults unless a CiliumEnvoyConfig sets them. ") + Src.envoyBreakers,
+        "healthyPanicThreshold": Src.assume("Cilium's Envoy keeps Envoy's default. ") + Src.envoyPanic,
         "proxy.latency": Src.assume("no published per-hop figure for Cilium's eBPF datapath; it redirects in the kernel with no user-space copy, so 10 us mean / 30 us p99 per traversal, an order below ztunnel's fitted 35 us"),
         "proxy.workers": Src.assume("eBPF programs run per packet in the kernel: no worker pool to saturate"),
         "proxy.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),

@@ -42,18 +42,22 @@ public struct Preset: Sendable {
     public var maxTimeout: SimTime?
     /// Account-wide throttle (requests per second, burst), answered with 429.
     public var throttle: RateLimit?
+    /// Below this share of healthy hosts the proxy balances over all of them, when the
+    /// scenario's outlier detection leaves `panic_threshold` unset (Envoy 50%, Istio 0%).
+    public var healthyPanicThreshold: Double
     public var citations: [Citation]
 
     public init(name: String, system: String, version: String, kind: PresetKind, summary: String,
                 proxy: ProxyProfile? = nil, waypoint: ProxyProfile? = nil, gateway: ProxyProfile? = nil,
                 policies: Policies = Policies(), certificates: CertificatePolicy? = nil,
                 holdApplicationUntilProxyStarts: Bool = false, maxTimeout: SimTime? = nil,
-                throttle: RateLimit? = nil, citations: [Citation] = []) {
+                throttle: RateLimit? = nil, healthyPanicThreshold: Double = 0.5, citations: [Citation] = []) {
         self.name = name; self.system = system; self.version = version; self.kind = kind
         self.summary = summary; self.proxy = proxy; self.waypoint = waypoint; self.gateway = gateway
         self.policies = policies; self.certificates = certificates
         self.holdApplicationUntilProxyStarts = holdApplicationUntilProxyStarts
-        self.maxTimeout = maxTimeout; self.throttle = throttle; self.citations = citations
+        self.maxTimeout = maxTimeout; self.throttle = throttle
+        self.healthyPanicThreshold = healthyPanicThreshold; self.citations = citations
     }
 }
 

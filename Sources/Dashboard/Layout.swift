@@ -627,6 +627,7 @@ extension ErrorCause {
         case .refused: return "refused"
         case .tls: return "tls"
         case .rateLimited: return "ratelim"
+        case .overflow: return "overflow"
         }
     }
     var order: Int { ErrorCause.allCases.firstIndex(of: self)! }
@@ -638,6 +639,7 @@ extension ErrorCause {
         case .refused: return "refu"
         case .tls: return "tls"
         case .rateLimited: return "rlim"
+        case .overflow: return "ovfl"
         }
     }
     var label: String { self == .rateLimited ? "rate-limited" : rawValue }

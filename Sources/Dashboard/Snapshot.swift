@@ -22,6 +22,8 @@ public enum TopologyKind: String, Sendable, CaseIterable, Equatable {
 public enum ErrorCause: String, Sendable, CaseIterable, Equatable {
     case timeout, unavailable, refused, tls
     case rateLimited = "rate_limited"
+    /// A calling proxy's circuit breaker turned the request away (Envoy UO).
+    case overflow
 }
 
 public enum RunState: String, Sendable, Equatable {

@@ -89,14 +89,15 @@ public enum ExpectationCheck {
     static func evaluate(_ e: Expectation, text: String, lhs: String, rhs: String?,
                          result: Runner.Result) -> ExpectationOutcome {
         let s = result.scenario
-        func summary(_ topology: String, _ m: Metric) -> ReplicationSummary {
-            // The parser only accepts names of the scenario's topologies.
+        func summary(_ topology: String, _ ref: MetricRef) -> ReplicationSummary {
+            // The parser only accepts names of the scenario's topologies and services.
             let t = result.topologies.first { $0.spec.name == topology }!
-            return summarize(m, t, scenario: s, window: e.window)
+            let service = ref.service.flatMap { s.serviceIndex(named: $0) }
+            return summarize(ref.metric, t, scenario: s, window: e.window, service: service)
         }
         let metric = e.lhs.metric
         let reps = s.replications
-        let l = summary(lhs, metric)
+        let l = summary(lhs, e.lhs)
         switch e.rhs {
         case .value(let q):
             let b = q.reportValue
@@ -107,14 +108,15 @@ public enum ExpectationCheck {
                 expected: b, passed: holds(e.op, l.mean, b), problem: nil,
                 measuredText: measured, expectedText: "\(e.op.rawValue) \(f.values[1])")
         case .metric(let ref):
-            let r = summary(rhs!, ref.metric)
+            let r = summary(rhs!, ref)
             let f = CheckUnits.format([l.mean, r.mean], halfWidths: [l.halfWidth, r.halfWidth], metric: metric)
             let one = { (i: Int) in reps > 1 ? "\(f.values[i]) ± \(f.halfWidths[i])" : f.values[i] }
             return ExpectationOutcome(
                 expectation: e, text: text, lhsTopology: lhs, rhsTopology: rhs, lhs: l, rhs: r,
                 expected: nil, passed: holds(e.op, l.mean, r.mean), problem: nil,
                 measuredText: "\(one(0)) vs \(one(1))",
-                expectedText: "\(lhs).\(metric.name) \(e.op.rawValue) \(rhs!).\(ref.metric.name)")
+                expectedText: "\(lhs)\(e.lhs.service.map { ":" + $0 } ?? "").\(metric.name) \(e.op.rawValue) "
+                    + "\(rhs!)\(ref.service.map { ":" + $0 } ?? "").\(ref.metric.name)")
         }
     }
 }
@@ -125,10 +127,11 @@ public enum CheckUnits {
 
     static func unit(_ m: Metric) -> Unit {
         switch m {
-        case .mean, .p50, .p90, .p99, .p999, .max: return Unit(scale: 1, suffix: " ms", decimals: 2)
-        case .successRate, .errorRate: return Unit(scale: 100, suffix: "%", decimals: 2)
+        case .mean, .p50, .p90, .p99, .p999, .max, .failedP50, .failedP99: return Unit(scale: 1, suffix: " ms", decimals: 2)
+        case .successRate, .errorRate, .utilization: return Unit(scale: 100, suffix: "%", decimals: 2)
         case .throughput: return Unit(scale: 1, suffix: "/s", decimals: 1)
-        case .requests, .errors, .proxies: return Unit(scale: 1, suffix: "", decimals: 0)
+        case .requests, .errors, .proxies, .incomplete, .calls, .attempts, .succeeded:
+            return Unit(scale: 1, suffix: "", decimals: 0)
         case .proxyMemoryMB: return Unit(scale: 1, suffix: " MB", decimals: 1)
         case .proxyCPUCores: return Unit(scale: 1, suffix: " cores", decimals: 2)
         case .hops: return Unit(scale: 1, suffix: "", decimals: 2)

@@ -5,7 +5,12 @@ import Topology
 
 /// A metric's value for one run, in report units: milliseconds for latencies,
 /// 0...1 fractions, requests per second, plain counts.
-public func measure(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, window: TimeWindow? = nil) -> Double {
+/// NaN where there is nothing to measure (no failed request for `failed_p99`, no
+/// success for a latency, unlimited workers for `utilization`): reports print an empty
+/// cell and a check on it fails. `service`: an index into the scenario's services.
+public func measure(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, window: TimeWindow? = nil,
+                    service: Int? = nil) -> Double {
+    if let s = service { return measureService(m, t.services[s]) }
     if let w = window { return measureWindow(m, t, scenario: scenario, window: w) }
     let seconds = Nanos.toSeconds(scenario.duration)
     switch m {
@@ -24,6 +29,27 @@ public func measure(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, windo
     case .proxyMemoryMB: return t.proxyMemoryMB
     case .proxyCPUCores: return t.proxyCPUSeconds / seconds
     case .hops: return t.hopsPerRequest
+    case .incomplete: return Double(t.incomplete)
+    case .failedP50: return t.failedLatency.count > 0 ? t.failedLatency.p50 / 1e6 : .nan
+    case .failedP99: return t.failedLatency.count > 0 ? t.failedLatency.p99 / 1e6 : .nan
+    case .calls, .attempts, .succeeded, .utilization: return .nan   // per service only
+    }
+}
+
+/// One service's figure (services.csv), in report units.
+public func measureService(_ m: Metric, _ s: TopologyMetrics.ServiceStats) -> Double {
+    let finished = s.succeeded + s.failed
+    switch m {
+    case .calls: return Double(s.calls)
+    case .attempts: return Double(s.attempts)
+    case .succeeded: return Double(s.succeeded)
+    case .successRate: return finished > 0 ? Double(s.succeeded) / Double(finished) : .nan
+    case .errorRate: return finished > 0 ? 1 - Double(s.succeeded) / Double(finished) : .nan
+    case .p50: return s.latency.count > 0 ? s.latency.p50 / 1e6 : .nan
+    case .p99: return s.latency.count > 0 ? s.latency.p99 / 1e6 : .nan
+    case .utilization: return s.utilization ?? .nan
+    case .errors(let c): return Double(s.errors[ErrorCause.allCases.firstIndex(of: c)!])
+    default: return .nan
     }
 }
 
@@ -63,13 +89,17 @@ func measureWindow(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, window
     case .p999: return q(99.9, worstP99)
     case .max: return (lat?.max ?? worstP99) / 1e6
     case .errors(let c): return Double(errors[ErrorCause.allCases.firstIndex(of: c)!])
-    case .proxies, .proxyMemoryMB, .proxyCPUCores, .hops:
+    case .failedP50, .failedP99:
+        guard let iv = t.interval(window.start, window.end) else { return .nan }
+        guard iv.failedLatency.count > 0 else { return .nan }
+        return (m == .failedP50 ? iv.failedLatency.p50 : iv.failedLatency.p99) / 1e6
+    case .proxies, .proxyMemoryMB, .proxyCPUCores, .hops, .incomplete, .calls, .attempts, .succeeded, .utilization:
         return measure(m, t, scenario: scenario)
     }
 }
 
 /// Mean over replications and its 95% confidence half-width.
 public func summarize(_ m: Metric, _ r: Runner.TopologyResult, scenario: Scenario,
-                      window: TimeWindow? = nil) -> ReplicationSummary {
-    ReplicationSummary(r.runs.map { measure(m, $0, scenario: scenario, window: window) })
+                      window: TimeWindow? = nil, service: Int? = nil) -> ReplicationSummary {
+    ReplicationSummary(r.runs.map { measure(m, $0, scenario: scenario, window: window, service: service) })
 }

@@ -23,6 +23,8 @@ public enum Reports {
         for (_, name) in latencyMetrics { header.append(name); if ci { header.append(name + "_ci95") } }
         header += ["errors_timeout", "errors_unavailable", "errors_refused", "errors_tls", "errors_rate_limited",
                    "hops_per_request", "proxies", "proxy_memory_mb", "proxy_cpu_cores"]
+        // The 2026-11-30 extension, after every earlier column (CLI.md).
+        header += ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms"]
         var out = csvLine(header)
         for t in r.topologies {
             let s = { (m: Metric) in summarize(m, t, scenario: r.scenario) }
@@ -34,9 +36,12 @@ public enum Reports {
             for (m, _) in latencyMetrics {
                 row.append(fmt(s(m).mean, 3)); if ci { row.append(fmt(s(m).halfWidth, 3)) }
             }
-            for c in ErrorCause.allCases { row.append(count(.errors(c))) }
+            for c in [ErrorCause.timeout, .unavailable, .refused, .tls, .rateLimited] { row.append(count(.errors(c))) }
             row += [fmt(s(.hops).mean, 3), "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 1),
                     fmt(s(.proxyCPUCores).mean, 4)]
+            row += [count(.errors(.overflow)), count(.incomplete),
+                    fmt(finiteMean(t.runs.map { measure(.failedP50, $0, scenario: r.scenario) }), 3),
+                    fmt(finiteMean(t.runs.map { measure(.failedP99, $0, scenario: r.scenario) }), 3)]
             out += csvLine(row)
         }
         return out
@@ -249,7 +254,7 @@ public enum Reports {
 
     public static func files(_ r: Runner.Result) -> [(name: String, contents: String)] {
         var f = [("summary.csv", summaryCSV(r)), ("timeseries.csv", timeseriesCSV(r)), ("hops.csv", hopsCSV(r)),
-                 ("run.json", runJSON(r))]
+                 ("services.csv", servicesCSV(r)), ("proxies.csv", proxiesCSV(r)), ("run.json", runJSON(r))]
         if !r.scenario.faults.isEmpty { f.append(("faults.csv", faultsCSV(r))) }
         return f
     }

@@ -43,7 +43,8 @@ enum ExpectationParser {
         return .success(out)
     }
 
-    static func parse(_ text: String, topologies: [String], duration: SimTime?) -> Result<Expectation, ExpectationError> {
+    static func parse(_ text: String, topologies: [String], services: [String] = [],
+                      duration: SimTime?) -> Result<Expectation, ExpectationError> {
         let tokens: [Token]
         switch tokenize(text) {
         case .failure(let e): return .failure(e)
@@ -59,7 +60,7 @@ enum ExpectationParser {
 
         guard case .word(let lw) = tokens[0].tok else { return fail("an expectation starts with TOPOLOGY.METRIC; \(form)", 0) }
         let lhs: MetricRef
-        switch ref(lw, at: tokens[0].offset, topologies: topologies) {
+        switch ref(lw, at: tokens[0].offset, topologies: topologies, services: services) {
         case .failure(let e): return .failure(e)
         case .success(let r): lhs = r
         }
@@ -111,7 +112,7 @@ enum ExpectationParser {
             case .success(let q): rhs = .value(q)
             }
         } else {
-            switch ref(rw, at: rOff, topologies: topologies) {
+            switch ref(rw, at: rOff, topologies: topologies, services: services) {
             case .failure(let e): return .failure(e)
             case .success(let r):
                 if r.metric.dimension != lhs.metric.dimension {
@@ -125,6 +126,9 @@ enum ExpectationParser {
             if let e = parseWindow() { return .failure(e) }
         }
         guard i >= tokens.count else { return fail("unexpected text after the expectation") }
+        if window != nil, lhs.service != nil || { if case .metric(let r) = rhs { return r.service != nil }; return false }() {
+            return fail("a window 'in [START, END]' applies to a topology's metrics, not a service's", 0)
+        }
         return .success(Expectation(text: text, lhs: lhs, op: op, rhs: rhs, window: window))
     }
 
@@ -143,22 +147,39 @@ enum ExpectationParser {
         }
     }
 
-    static func ref(_ w: String, at off: Int, topologies: [String]) -> Result<MetricRef, ExpectationError> {
+    static func ref(_ w: String, at off: Int, topologies: [String], services: [String]) -> Result<MetricRef, ExpectationError> {
         guard let dot = w.firstIndex(of: ".") else {
-            return .failure(ExpectationError(message: "'\(w)' is not TOPOLOGY.METRIC (e.g. mesh.p99, \"*.success_rate\")", offset: off))
+            return .failure(ExpectationError(message: "'\(w)' is not TOPOLOGY.METRIC (e.g. mesh.p99, \"*.success_rate\", mesh:payment.attempts)", offset: off))
         }
-        let t = String(w[..<dot]), m = String(w[w.index(after: dot)...])
+        var t = String(w[..<dot])
+        let m = String(w[w.index(after: dot)...])
+        var service: String?
+        if let colon = t.firstIndex(of: ":") {
+            let name = String(t[t.index(after: colon)...])
+            let serviceOffset = off + t.distance(from: t.startIndex, to: colon) + 1
+            t = String(t[..<colon])
+            guard services.contains(name) else {
+                return .failure(ExpectationError(message: "unknown service '\(name)' (services: \(services.joined(separator: ", ")))",
+                                                 offset: serviceOffset, suggestion: Suggest.closest(to: name, in: services)))
+            }
+            service = name
+        }
         let topo: TopologyRef
         if t == "*" { topo = .all } else if topologies.contains(t) { topo = .named(t) } else {
             return .failure(ExpectationError(message: "unknown topology '\(t)' (topologies: \(topologies.joined(separator: ", ")))",
                                              offset: off, suggestion: Suggest.closest(to: t, in: topologies + ["*"])))
         }
-        guard let metric = Metric(name: m) else {
-            let names = Metric.all.map(\.name)
-            return .failure(ExpectationError(message: "unknown metric '\(m)' (metrics: \(names.joined(separator: ", ")))",
-                                             offset: off + t.count + 1, suggestion: Suggest.closest(to: m, in: names)))
+        let metricOffset = off + w.distance(from: w.startIndex, to: dot) + 1
+        let allowed = service == nil ? Metric.all.filter { !$0.isServiceOnly } : Metric.serviceMetrics
+        guard let metric = Metric(name: m), allowed.contains(metric) else {
+            let names = allowed.map(\.name)
+            let what = service == nil ? "metric" : "service metric"
+            let hint = service == nil && Metric(name: m)?.isServiceOnly == true
+                ? " ('\(m)' is per service: TOPOLOGY:SERVICE.\(m), e.g. mesh:payment.\(m))" : ""
+            return .failure(ExpectationError(message: "unknown \(what) '\(m)'\(hint) (metrics: \(names.joined(separator: ", ")))",
+                                             offset: metricOffset, suggestion: Suggest.closest(to: m, in: names)))
         }
-        return .success(MetricRef(topology: topo, metric: metric))
+        return .success(MetricRef(topology: topo, metric: metric, service: service))
     }
 
     static func quantity(_ w: String, for metric: Metric, at off: Int) -> Result<Quantity, ExpectationError> {

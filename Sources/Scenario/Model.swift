@@ -423,10 +423,25 @@ public enum Metric: Sendable, Equatable, Hashable {
     case mean, p50, p90, p99, p999, max
     case errors(ErrorCause)
     case proxies, proxyMemoryMB, proxyCPUCores, hops
+    /// Root requests started in the measured period and unfinished at its end.
+    case incomplete
+    /// How long failed requests took to fail.
+    case failedP50, failedP99
+    /// Per service (`mesh:payment.attempts`): logical calls, tries that reached an
+    /// instance, calls that succeeded, busy share of its workers.
+    case calls, attempts, succeeded, utilization
 
     public static let all: [Metric] = [
         .requests, .throughput, .successRate, .errorRate, .mean, .p50, .p90, .p99, .p999, .max,
-    ] + ErrorCause.allCases.map { .errors($0) } + [.proxies, .proxyMemoryMB, .proxyCPUCores, .hops]
+    ] + ErrorCause.allCases.map { .errors($0) }
+      + [.proxies, .proxyMemoryMB, .proxyCPUCores, .hops, .incomplete, .failedP50, .failedP99,
+         .calls, .attempts, .succeeded, .utilization]
+
+    /// Metrics of one service (services.csv), for `TOPOLOGY:SERVICE.METRIC`.
+    public static let serviceMetrics: [Metric] = [.calls, .attempts, .succeeded, .successRate, .errorRate, .p50, .p99,
+                                                  .utilization] + ErrorCause.allCases.map { .errors($0) }
+    /// Metrics that only exist per service.
+    public var isServiceOnly: Bool { [.calls, .attempts, .succeeded, .utilization].contains(self) }
 
     /// The name used in scenario files.
     public var name: String {
@@ -446,6 +461,13 @@ public enum Metric: Sendable, Equatable, Hashable {
         case .proxyMemoryMB: return "proxy_memory_mb"
         case .proxyCPUCores: return "proxy_cpu_cores"
         case .hops: return "hops"
+        case .incomplete: return "incomplete"
+        case .failedP50: return "failed_p50"
+        case .failedP99: return "failed_p99"
+        case .calls: return "calls"
+        case .attempts: return "attempts"
+        case .succeeded: return "succeeded"
+        case .utilization: return "utilization"
         }
     }
 
@@ -457,10 +479,10 @@ public enum Metric: Sendable, Equatable, Hashable {
     /// What the metric measures; a value compared with it must have the same dimension.
     public var dimension: MetricDimension {
         switch self {
-        case .requests, .errors, .proxies: return .count
+        case .requests, .errors, .proxies, .incomplete, .calls, .attempts, .succeeded: return .count
         case .throughput: return .rate
-        case .successRate, .errorRate: return .fraction
-        case .mean, .p50, .p90, .p99, .p999, .max: return .duration
+        case .successRate, .errorRate, .utilization: return .fraction
+        case .mean, .p50, .p90, .p99, .p999, .max, .failedP50, .failedP99: return .duration
         case .proxyMemoryMB, .proxyCPUCores, .hops: return .number
         }
     }
@@ -469,7 +491,11 @@ public enum Metric: Sendable, Equatable, Hashable {
 public struct MetricRef: Sendable, Equatable {
     public var topology: TopologyRef
     public var metric: Metric
-    public init(topology: TopologyRef, metric: Metric) { self.topology = topology; self.metric = metric }
+    /// `TOPOLOGY:SERVICE.METRIC`: the service's name (nil: the topology as a whole).
+    public var service: String?
+    public init(topology: TopologyRef, metric: Metric, service: String? = nil) {
+        self.topology = topology; self.metric = metric; self.service = service
+    }
 }
 
 /// A literal, already converted to the metric's dimension.

@@ -34,10 +34,15 @@ final class ScenarioParser {
     static let callKeys = ["service", "probability"]
     static let trafficKeys = ["name", "from", "to", "rate", "profile", "clients", "consumers"]
     static let profileKeys = ["at", "rate"]
-    static let policyKeys = ["timeout", "retries", "outlier_detection", "rate_limit", "health_check",
-                             "load_balancing"]
+    static let policyKeys = ["timeout", "per_try_timeout", "retries", "circuit_breakers", "outlier_detection",
+                             "passive_health", "rate_limit", "health_check", "load_balancing"]
     static let retryKeys = ["attempts", "on", "backoff", "budget"]
-    static let outlierKeys = ["consecutive_errors", "interval", "ejection", "max_ejection"]
+    static let backoffKeys = ["base", "max"]
+    static let budgetKeys = ["percent", "min_concurrent", "ratio", "min_per_second", "ttl"]
+    static let breakerKeys = ["max_connections", "max_pending_requests", "max_requests", "max_retries"]
+    static let outlierKeys = ["consecutive_errors", "interval", "ejection", "max_ejection", "max_ejection_time",
+                              "panic_threshold"]
+    static let passiveHealthKeys = ["max_fails", "fail_timeout", "on"]
     static let rateLimitKeys = ["per_consumer", "burst"]
     static let healthKeys = ["interval", "unhealthy_threshold"]
     static let controlPlaneKeys = ["replicas", "push_delay", "certificates"]

@@ -139,7 +139,7 @@ extension ScenarioParser {
                     error(item.pos, "an expectation is one line of text, e.g. \"mesh.p99 < 60ms\", not \(item.kindName)")
                     continue
                 }
-                switch ExpectationParser.parse(s.value, topologies: topoNames, duration: duration) {
+                switch ExpectationParser.parse(s.value, topologies: topoNames, services: names, duration: duration) {
                 case .success(var e):
                     e.line = s.pos.line; e.column = s.pos.column
                     expectations.append(e)
@@ -379,19 +379,46 @@ extension ScenarioParser {
     func parsePolicies(_ n: YNode, _ what: String) -> Policies? {
         guard let f = fields(n, what, allowed: Self.policyKeys) else { return nil }
         var p = Policies()
-        if let v = f["timeout"], let s = scalar(v, "'timeout'") {
-            if ["none", "off", "infinite", "unlimited"].contains(s.value) { p.timeout = Policies.noTimeout } else {
-                p.timeout = duration(v, "'timeout'", positive: true)
-            }
-        }
+        if let v = f["timeout"] { p.timeout = timeoutValue(v, "'timeout'") }
+        if let v = f["per_try_timeout"] { p.perTryTimeout = timeoutValue(v, "'per_try_timeout'") }
         if let v = f["retries"] { p.retries = parseRetries(v) }
+        if let v = f["circuit_breakers"], let c = fields(v, "'circuit_breakers'", allowed: Self.breakerKeys) {
+            // Keys left out keep Envoy's defaults (1024, 1024, 1024, 3).
+            var cb = CircuitBreakers.envoy
+            if let x = c["max_connections"], let i = int(x, "'max_connections'", min: 1, max: Int(UInt32.max), unlimitedOK: true) { cb.maxConnections = i }
+            if let x = c["max_pending_requests"], let i = int(x, "'max_pending_requests'", min: 0, max: Int(UInt32.max), unlimitedOK: true) { cb.maxPendingRequests = i }
+            if let x = c["max_requests"], let i = int(x, "'max_requests'", min: 1, max: Int(UInt32.max), unlimitedOK: true) { cb.maxRequests = i }
+            if let x = c["max_retries"], let i = int(x, "'max_retries'", min: 0, max: Int(UInt32.max), unlimitedOK: true) { cb.maxRetries = i }
+            p.circuitBreakers = cb
+        }
         if let v = f["outlier_detection"], let o = fields(v, "'outlier_detection'", allowed: Self.outlierKeys) {
+            // Keys left out keep Envoy's defaults (outlier_detection.proto).
             var od = OutlierDetection(consecutiveErrors: 5, interval: 10 * Nanos.perSecond, ejection: 30 * Nanos.perSecond)
             if let x = o["consecutive_errors"], let i = int(x, "'consecutive_errors'", min: 1, max: 1_000_000) { od.consecutiveErrors = i }
             if let x = o["interval"], let d = duration(x, "'interval'", positive: true) { od.interval = d }
             if let x = o["ejection"], let d = duration(x, "'ejection'", positive: true) { od.ejection = d }
             if let x = o["max_ejection"], let fr = fraction(x, "'max_ejection'") { od.maxEjectionPercent = fr }
+            if let x = o["max_ejection_time"], let d = duration(x, "'max_ejection_time'", positive: true) { od.maxEjectionTime = d }
+            if let x = o["panic_threshold"], let fr = fraction(x, "'panic_threshold'") { od.panicThreshold = fr }
+            // Envoy: max_ejection_time defaults to 300 s or the base ejection time, whichever is larger.
+            if o["max_ejection_time"] == nil { od.maxEjectionTime = max(od.maxEjectionTime, od.ejection) }
             p.outlierDetection = od
+        }
+        if let v = f["passive_health"], let h = fields(v, "'passive_health'", allowed: Self.passiveHealthKeys) {
+            var ph = PassiveHealth()
+            if let x = h["max_fails"], let i = int(x, "'max_fails'", min: 0, max: 1_000_000) { ph.maxFails = i }
+            if let x = h["fail_timeout"], let d = duration(x, "'fail_timeout'", positive: true) { ph.failTimeout = d }
+            if let x = h["on"], let items = list(x, "'on'") {
+                var on = Set<PassiveFailure>()
+                for item in items {
+                    if let c = choice(item, "passive health failure", PassiveFailure.self,
+                                      aliases: ["503": .http503, "502": .http502, "504": .http504, "500": .http500]) {
+                        on.insert(c)
+                    }
+                }
+                ph.on = on
+            }
+            p.passiveHealth = ph
         }
         if let v = f["rate_limit"], let r = fields(v, "'rate_limit'", allowed: Self.rateLimitKeys) {
             if let x = r["per_consumer"] {
@@ -421,6 +448,13 @@ extension ScenarioParser {
         return p
     }
 
+    /// A timeout: a positive duration, or `none` for none at all.
+    func timeoutValue(_ v: YNode, _ what: String) -> SimTime? {
+        guard let s = scalar(v, what) else { return nil }
+        if ["none", "off", "infinite", "unlimited", "0s"].contains(s.value) { return Policies.noTimeout }
+        return duration(v, what, positive: true)
+    }
+
     func parseRetries(_ n: YNode) -> RetryPolicy? {
         if case .scalar(let s) = n, !s.isNull {
             if ["off", "none", "false", "no", "0"].contains(s.value) { return RetryPolicy(attempts: 0, on: []) }
@@ -443,9 +477,55 @@ extension ScenarioParser {
             }
             r.on = on
         }
-        if let v = f["backoff"] { r.backoff = distribution(v, "'backoff'") }
-        if let v = f["budget"] { r.budget = fraction(v, "'budget'") }
+        if let v = f["backoff"] { r.backoff = parseBackoff(v) }
+        if let v = f["budget"] { r.budget = parseBudget(v) }
         return r
+    }
+
+    /// `{ base: 25ms, max: 250ms }` (Envoy's jittered exponential back-off), `none`
+    /// (the next upstream at once, as NGINX and Kong retry), or a distribution.
+    func parseBackoff(_ v: YNode) -> RetryBackoff? {
+        if case .scalar(let s) = v, ["none", "off", "immediate"].contains(s.value) { return .immediate }
+        if case .mapping = v {
+            guard let b = fields(v, "'backoff'", allowed: Self.backoffKeys) else { return nil }
+            guard let bv = b["base"] else {
+                error(b.pos, "'backoff' needs 'base' (e.g. { base: 25ms, max: 250ms })")
+                return nil
+            }
+            guard let base = duration(bv, "'base'", positive: true) else { return nil }
+            var cap = base.multipliedReportingOverflow(by: 10).overflow ? SimTime.max : base * 10
+            if let mv = b["max"] {
+                guard let m = duration(mv, "'max'", positive: true) else { return nil }
+                if m < base { error(mv.pos, "'max' must be at least 'base'"); return nil }
+                cap = m
+            }
+            return .jittered(base: base, max: cap)
+        }
+        return distribution(v, "'backoff'").map { .distribution($0) }
+    }
+
+    /// `20%` (Envoy's concurrent budget with its default minimum of 3),
+    /// `{ percent: 20%, min_concurrent: 3 }`, or Linkerd's `{ ratio: 20%, min_per_second: 10, ttl: 10s }`.
+    func parseBudget(_ v: YNode) -> RetryBudget? {
+        if case .scalar = v { return fraction(v, "'budget'").map { .concurrent(percent: $0, minConcurrent: 3) } }
+        guard let b = fields(v, "'budget'", allowed: Self.budgetKeys) else { return nil }
+        let envoyKeys = b["percent"] != nil || b["min_concurrent"] != nil
+        let linkerdKeys = b["ratio"] != nil || b["min_per_second"] != nil || b["ttl"] != nil
+        if envoyKeys && linkerdKeys {
+            error(b.pos, "'budget' takes either Envoy's form (percent, min_concurrent) or Linkerd's (ratio, min_per_second, ttl), not both")
+            return nil
+        }
+        if linkerdKeys {
+            var ratio = 0.2, minPerSecond = 10.0, ttl: SimTime = 10 * Nanos.perSecond
+            if let x = b["ratio"] { guard let r = fraction(x, "'ratio'") else { return nil }; ratio = r }
+            if let x = b["min_per_second"] { guard let m = number(x, "'min_per_second'", min: 0) else { return nil }; minPerSecond = m }
+            if let x = b["ttl"] { guard let t = duration(x, "'ttl'", positive: true) else { return nil }; ttl = t }
+            return .ratio(ratio: ratio, minPerSecond: minPerSecond, ttl: ttl)
+        }
+        var percent = 0.2, minConcurrent = 3
+        if let x = b["percent"] { guard let p = fraction(x, "'percent'") else { return nil }; percent = p }
+        if let x = b["min_concurrent"] { guard let m = int(x, "'min_concurrent'", min: 0, max: 1_000_000) else { return nil }; minConcurrent = m }
+        return .concurrent(percent: percent, minConcurrent: minConcurrent)
     }
 
     func parseControlPlane(_ n: YNode) -> ControlPlane? {

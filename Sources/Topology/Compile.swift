@@ -135,7 +135,7 @@ public struct CompiledTopology: Sendable {
             var gw = try need(edge?.gateway, "gateway", edge).applying(t.gateway?.overrides ?? ProxyOverrides())
             if let r = t.replicas { gw.replicas = r }
             gatewayReplicas = sharedReplicas(.gateway, gw)
-            gatewayPolicy = CompiledPolicy(edgePolicies)
+            gatewayPolicy = CompiledPolicy(edgePolicies, panicDefault: edge?.healthyPanicThreshold ?? 0.5)
             rateLimit = edgePolicies.rateLimit
             healthCheck = edgePolicies.healthCheck
             throttle = edge?.throttle
@@ -172,7 +172,7 @@ public struct CompiledTopology: Sendable {
                 let ing = try need(main?.gateway, "ingress gateway", main).applying(t.ingress ?? ProxyOverrides())
                 ingressReplicas = sharedReplicas(.ingress, ing)
             }
-            meshPolicy = CompiledPolicy(meshPolicies, l7: meshL7)
+            meshPolicy = CompiledPolicy(meshPolicies, l7: meshL7, panicDefault: main?.healthyPanicThreshold ?? 0.5)
             mtls = (t.kind == .combined ? t.mesh?.mtls : nil) ?? t.mtls ?? .permissive
             certificates = scenario.controlPlane.certificates ?? main?.certificates
             holdApplication = t.holdApplicationUntilProxyStarts ?? main?.holdApplicationUntilProxyStarts ?? false

@@ -3,40 +3,6 @@ import Scenario
 import SimCore
 
 extension TopologySimulation {
-    // MARK: - Gateway admission
-
-    /// Per-consumer token buckets, counted per gateway replica (Kong's default `local`
-    /// policy: behind round robin, the effective limit is multiplied by the replica count),
-    /// then the account-wide throttle of cloud gateways.
-    mutating func admitAtGateway(_ a: Int, _ p: Int) -> Bool {
-        let c = Int(attempts[a].call)
-        guard calls[c].external, calls[c].parent < 0 else { return true }
-        let now = engine.now
-        if let rl = model.rateLimit, rl.perConsumer > 0 {
-            if tokens.isEmpty {
-                let slots = model.gatewayReplicas.count * consumerOffsets.last!
-                tokens = Array(repeating: rl.burst ?? rl.perConsumer, count: slots)
-                tokenTime = Array(repeating: 0, count: slots)
-            }
-            let replica = model.proxies[p].owner
-            let k = replica * consumerOffsets.last! + consumerOffsets[Int(calls[c].source)] + Int(calls[c].consumer)
-            let cap = rl.burst ?? rl.perConsumer
-            tokens[k] = min(cap, tokens[k] + rl.perConsumer * Double(now - tokenTime[k]) / 1e9)
-            tokenTime[k] = now
-            if tokens[k] < 1 { return false }
-            tokens[k] -= 1
-        }
-        if let th = model.throttle, th.perConsumer > 0 {
-            let cap = th.burst ?? th.perConsumer
-            if throttleTime == 0 { throttleTokens = cap }
-            throttleTokens = min(cap, throttleTokens + th.perConsumer * Double(now - throttleTime) / 1e9)
-            throttleTime = now
-            if throttleTokens < 1 { return false }
-            throttleTokens -= 1
-        }
-        return true
-    }
-
     // MARK: - Faults
 
     func targetInstances(_ t: FaultTarget) -> [Int] {
@@ -177,29 +143,14 @@ extension TopologySimulation {
         }
     }
 
-    /// Pending rotations happen once the control plane is back (after the push delay).
-    mutating func controlPlaneRecovered() {
-        let now = engine.now
-        for i in instances.indices where instances[i].knownAt == Self.unknown {
-            instances[i].knownAt = now + model.pushDelay.sample(&controlRng)
-        }
-        guard let cert = model.certificates else { return }
-        for i in instances.indices where instances[i].rotationPending {
-            let at = now + model.pushDelay.sample(&controlRng)
-            instances[i].certIssued = at
-            instances[i].certExpires = at + cert.ttl
-            instances[i].rotationPending = false
-            scheduleRotation(i, cert)
-        }
-    }
-
     /// The instance stops answering: calls at it fail (reset), new ones are refused.
     mutating func crashInstance(_ i: Int) {
         guard instances[i].up else { return }
         let now = engine.now
         instances[i].up = false
         apps[i].clear(at: now)
-        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].instance) == i {
+        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].instance) == i
+            && attempts[a].dispatched && !attempts[a].carriesAnswer {
             switch attempts[a].phase {
             case .appQueue, .appService, .calling:
                 failAttempt(a, .reset)
@@ -233,7 +184,6 @@ extension TopologySimulation {
 
     mutating func recoverNow(_ i: Int) {
         instances[i].up = true
-        instances[i].consecutiveErrors = 0
     }
 
     mutating func crashProxy(_ p: Int) {
@@ -243,6 +193,10 @@ extension TopologySimulation {
         proxies[p].station.clear(at: now)
         for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].atProxy) == p {
             attempts[a].atProxy = -1 // its station was emptied
+            failAttempt(a, .reset)
+        }
+        // Requests waiting at it for a circuit-breaker slot die with it.
+        for a in attempts.indices where attempts[a].phase == .pending && Int(attempts[a].enforcer) == p {
             failAttempt(a, .reset)
         }
         // A sidecar or node proxy is the pod's network: its pods stop answering.

@@ -27,6 +27,8 @@ public struct TopologyMetrics: Sendable {
         public var succeeded = 0
         public var errors: [Int] = Array(repeating: 0, count: ErrorCause.allCases.count)
         public var latency = LatencyStats(digits: .two)
+        /// How long the failed requests took to fail.
+        public var failedLatency = LatencyStats()
         /// Per traffic source: requests and successes.
         public var sourceRequests: [Int]
         public var sourceSucceeded: [Int]
@@ -48,8 +50,47 @@ public struct TopologyMetrics: Sendable {
         public var mean: Double { traversals > 0 ? latency.mean * Double(timed) / Double(traversals) : 0 }
     }
 
+    /// One service's figures as its callers saw them (services.csv).
+    public struct ServiceStats: Sendable {
+        /// Logical calls made to the service (a root request or a call from another service).
+        public var calls = 0
+        /// Tries that reached one of its instances' apps (retries included).
+        public var attempts = 0
+        public var succeeded = 0
+        public var errors: [Int] = Array(repeating: 0, count: ErrorCause.allCases.count)
+        /// Latency of successful calls, as the caller saw it (every try and back-off included).
+        public var latency = LatencyStats(digits: .two)
+        /// Busy share of the instances' workers over the measured period (nil: unlimited workers).
+        public var utilization: Double?
+        public var failed: Int { errors.reduce(0, +) }
+    }
+
+    /// One proxy role's figures (proxies.csv).
+    public struct RoleStats: Sendable {
+        /// Requests turned away: circuit-breaker overflows at this role's proxies and full queues.
+        public var overflows = 0
+        /// Retries not made because the retry budget or `max_retries` was used up.
+        public var retryOverflows = 0
+        /// Hosts ejected (outlier detection) or marked down (NGINX passive health) by this role.
+        public var ejections = 0
+        /// Most requests one proxy of this role had in progress upstream at once (HTTP/1.1: connections).
+        public var connectionsMax = 0
+        /// Time waited for a worker of this role.
+        public var queueWait = LatencyStats(digits: .two)
+        /// Busy share of the role's workers (nil: unlimited workers or no such proxy).
+        public var utilization: Double?
+    }
+
     /// Root requests started in the measured period.
     public var started = 0
+    /// Root requests started in the measured period and still in flight when it ended.
+    public var incomplete = 0
+    /// Per service, in scenario order.
+    public var services: [ServiceStats]
+    /// Per proxy role, indexed by `HopKind.rawValue`.
+    public var roles: [RoleStats] = HopKind.allCases.map { _ in RoleStats() }
+    /// How long failed root requests took to fail (fail-fast vs fail-slow).
+    public var failedLatency = LatencyStats()
     /// Root requests finished in the measured period (succeeded or failed).
     public var requests = 0
     public var succeeded = 0
@@ -78,6 +119,7 @@ public struct TopologyMetrics: Sendable {
         windows = FixedWindows(origin: scenario.warmup, width: scenario.window, count: n) { Window() }
         proxies = model.proxyCount
         proxyMemoryMB = model.proxyMemoryMB
+        services = scenario.services.map { _ in ServiceStats() }
         var spans: [(SimTime, SimTime)] = scenario.expectations.compactMap { e in e.window.map { ($0.start, $0.end) } }
         spans += scenario.faults.map { f in (f.at, max(f.end(runDuration: scenario.duration), f.at + scenario.window)) }
         for (a, b) in spans where !intervals.contains(where: { $0.start == a && $0.end == b }) {
@@ -100,6 +142,16 @@ public struct TopologyMetrics: Sendable {
         }
     }
 
+    /// A call to service `s` is over (its caller has the answer).
+    mutating func finishedCall(service s: Int, failure: Failure, ok: Bool, latency: SimTime) {
+        if ok {
+            services[s].succeeded += 1
+            services[s].latency.record(latency)
+        } else {
+            services[s].errors[ErrorCause.allCases.firstIndex(of: failure.cause)!] += 1
+        }
+    }
+
     mutating func callFailed(at t: SimTime) {
         callFailures += 1
         windows.update(at: t) { $0.callFailures += 1 }
@@ -115,6 +167,7 @@ public struct TopologyMetrics: Sendable {
             current.record(end - start)
         } else {
             errors[cause] += 1
+            failedLatency.record(end - start)
         }
         windows.update(at: end) { w in
             w.requests += 1
@@ -130,6 +183,7 @@ public struct TopologyMetrics: Sendable {
                 intervals[k].latency.record(end - start)
             } else {
                 intervals[k].errors[cause] += 1
+                intervals[k].failedLatency.record(end - start)
             }
         }
     }

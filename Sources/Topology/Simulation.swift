@@ -6,7 +6,16 @@ import SimCore
 /// called repeatedly (the dashboard steps it), `metrics` is readable in between.
 ///
 /// Hot-path state is structs in arrays addressed by integer slots; a request's
-/// journey is a small state machine advanced by integer-kinded events.
+/// journey is a small state machine advanced by integer-kinded events. Where each
+/// concern lives:
+/// - Routing.swift: which proxies a call passes and who enforces its policies;
+/// - Lifecycle.swift: the call/try state machine (forward, app, calls, backward);
+/// - Upstreams.swift: state per calling proxy and upstream service (circuit breakers,
+///   retries in progress, each host as that proxy sees it);
+/// - Retries.swift, Timeouts.swift, OutlierDetection.swift, LoadBalancer.swift: the
+///   policies as each product documents them;
+/// - Admission.swift (rate limits), ControlPlane.swift (discovery, certificates,
+///   health checks), Faults.swift (the fault timeline).
 public struct TopologySimulation: Sendable {
     public let model: CompiledTopology
     let scenario: Scenario
@@ -22,16 +31,27 @@ public struct TopologySimulation: Sendable {
     // Event kinds.
     enum EK {
         static let arrival: Int32 = 0, clientSend: Int32 = 1, hopDone: Int32 = 2, serviceDone: Int32 = 3
-        static let timeout: Int32 = 4, retry: Int32 = 5, windowTick: Int32 = 6
+        static let tryTimeout: Int32 = 4, retry: Int32 = 5, windowTick: Int32 = 6
         static let faultStart: Int32 = 7, faultEnd: Int32 = 8, healthCheck: Int32 = 9, certRotate: Int32 = 10
-        static let recover: Int32 = 11
+        static let recover: Int32 = 11, routeTimeout: Int32 = 12, measureStart: Int32 = 13, resume: Int32 = 14
     }
 
-    enum Phase: UInt8 { case free, forward, appQueue, appService, calling, backward }
+    enum Phase: UInt8 {
+        case free
+        /// Travelling towards the app (the prefix up to the enforcing proxy, then upstream).
+        case forward
+        /// Waiting at the enforcing proxy for a circuit-breaker slot (Envoy's pending requests).
+        case pending
+        case appQueue, appService, calling
+        /// The response travelling back to the caller.
+        case backward
+    }
 
     /// How a call's path is built.
     enum Route: UInt8 { case direct, hub, mesh, ingress, edge }
 
+    /// One logical call (a root request or a service-to-service call): what its
+    /// caller sees, over every try.
     struct CallRec {
         var gen: UInt32 = 0
         var live = false
@@ -57,8 +77,38 @@ public struct TopologySimulation: Sendable {
         /// Root calls: proxy traversals made on its behalf, at any depth.
         var hops: Int32 = 0
         var external = false
+        /// Who applies the call's policies: a proxy id, or a client library id (Routing.swift).
+        var enforcer: Int32 = -1
+        /// State of (enforcer, callee service), or -1 when the enforcer keeps none.
+        var upstream: Int32 = -1
+        /// The shared proxy replica (gateway, ingress, waypoint) the call goes through, or -1.
+        var shared: Int32 = -1
+        /// The path up to and including the enforcing proxy, walked once per call.
+        var prefix = Prefix()
+        /// The try in progress (-1: none, e.g. waiting out a back-off).
+        var attempt: Int32 = -1
+        var attemptGen: UInt32 = 0
+        /// The enforcer has made its final decision: the answer is on its way back.
+        var decided = false
+        /// A retry slot (max_retries or budget) is held for this call's current retry.
+        var holdsRetry = false
+        /// When the current back-off started (for accounting the time actually waited).
+        var backoffStart: SimTime = 0
+        /// The route timeout is running (it starts when the enforcer first sends upstream).
+        var routeTimerArmed = false
     }
 
+    /// The segments before the enforcer's upstream side, at most four.
+    struct Prefix {
+        var count: Int8 = 0
+        var s0 = Seg(), s1 = Seg(), s2 = Seg(), s3 = Seg()
+        subscript(_ i: Int) -> Seg {
+            get { i == 0 ? s0 : i == 1 ? s1 : i == 2 ? s2 : s3 }
+            set { if i == 0 { s0 = newValue } else if i == 1 { s1 = newValue } else if i == 2 { s2 = newValue } else { s3 = newValue } }
+        }
+    }
+
+    /// One try of a call.
     struct Attempt {
         var gen: UInt32 = 0
         var phase = Phase.free
@@ -67,6 +117,8 @@ public struct TopologySimulation: Sendable {
         var instance: Int32 = -1
         var nseg: Int8 = 0
         var pos: Int8 = 0
+        /// Segments [0, split) are the call's prefix; the enforcer decides at split − 1 on the way back.
+        var split: Int8 = 0
         var step: Int16 = 0
         var outstanding: Int16 = 0
         /// How the try failed, as its caller sees it (drives retries and outlier detection).
@@ -74,10 +126,20 @@ public struct TopologySimulation: Sendable {
         /// Where the failure started (a dependency's timeout, an expired certificate...):
         /// what the end-to-end error is counted as.
         var origin = Failure.none
+        /// The caller gave up on it (timeout); it finishes its journey unobserved.
         var orphan = false
+        /// It passed the enforcer towards the upstream (holds an active-request slot while `slotHeld`).
+        var dispatched = false
+        var slotHeld = false
+        /// The enforcer decided: this try carries the call's final answer back through the prefix.
+        var carriesAnswer = false
         var key: UInt64 = 0
         var segStart: SimTime = 0
         var policy: Int32 = 0
+        var enforcer: Int32 = -1
+        var upstream: Int32 = -1
+        /// Next attempt in its upstream's pending queue (-1: last).
+        var nextPending: Int32 = -1
         /// The proxy it waits at or is served by (-1: none), and whether it waits.
         var atProxy: Int32 = -1
         var queuedAtProxy = false
@@ -94,12 +156,10 @@ public struct TopologySimulation: Sendable {
 
     static let maxSeg = 12
 
+    /// What every caller agrees on about an instance (its process, its certificate, discovery).
+    /// What a caller *thinks* of it (ejected, failed) lives per caller in `hostViews`.
     struct InstanceState {
         var up = true
-        var inFlight: Int32 = 0
-        var consecutiveErrors: Int32 = 0
-        var ejectedUntil: SimTime = 0
-        var ejections: Int32 = 0
         var hcFailures: Int32 = 0
         var hcDown = false
         /// Proxies learn of a new or recovered instance only after the config push.
@@ -129,7 +189,15 @@ public struct TopologySimulation: Sendable {
     var freeAttempts: [Int32] = []
     var segs: [Seg] = []
     var policies: [CompiledPolicy]
-    var rrCounter: [Int]
+    /// Per (enforcer, service): the slot in `upstreams`, or -1 before first use.
+    var upstreamSlot: [Int32]
+    var upstreams: [UpstreamState] = []
+    /// Each upstream's hosts as its enforcer sees them, contiguous per upstream.
+    var hostViews: [HostView] = []
+    /// Linkerd-style retry budgets: `ratioBuckets` counters per upstream that uses one.
+    var budgetBuckets: [BudgetBucket] = []
+    /// Requests in progress per enforcer (its upstream connections under HTTP/1.1).
+    var enforcerActive: [Int32]
     var gatewayRR = 0, ingressRR = 0, waypointRR = 0, eastWestRR = 0
     var arrivalRngs: [RandomStream]
     var arrivalCounts: [UInt64]
@@ -145,7 +213,7 @@ public struct TopologySimulation: Sendable {
     var controlPlaneUp: Int
     var tokens: [Double] = [], tokenTime: [SimTime] = []
     var throttleTokens = 0.0, throttleTime: SimTime = 0
-    var activeRequests = 0, activeRetries = 0
+    var activeRequests = 0
     var rootsInFlight = 0
     /// Per callee service: drifted policy index and the share of callers running it.
     var drift: [(policy: Int32, fraction: Double)?]
@@ -203,7 +271,8 @@ public struct TopologySimulation: Sendable {
                        latency: p.profile.latency, hop: p.hop, cpuPerPass: p.profile.cpuPerRequest / 2)
         }
         policies = [model.meshPolicy, model.gatewayPolicy, model.defaultClientPolicy] + model.clientPolicy
-        rrCounter = Array(repeating: 0, count: scenario.services.count)
+        upstreamSlot = Array(repeating: -1, count: model.enforcerCount * scenario.services.count)
+        enforcerActive = Array(repeating: 0, count: model.enforcerCount)
         // Streams shared by every topology (common random numbers): arrivals per source.
         arrivalRngs = scenario.traffic.indices.map { RandomStream(seed: seed, stream: 1_000 + UInt64($0)) }
         arrivalCounts = Array(repeating: 0, count: scenario.traffic.count)
@@ -240,16 +309,16 @@ public struct TopologySimulation: Sendable {
     mutating func schedulePlan() {
         for (k, src) in scenario.traffic.enumerated() {
             if let clients = src.clients, clients > 0 {
-                let rate = src.rate.perSecond(at: 0)
-                let interval = rate > 0 ? 1e9 * Double(clients) / rate : 1e9
+                // Each connection sends its first request one pace into the run, at the
+                // pace its profile has then; a 0/s point sends nothing until the rate rises.
                 for c in 0..<clients {
-                    engine.schedule(at: SimTime(interval * Double(c) / Double(clients)), kind: EK.clientSend,
-                                    target: Int32(k), data: Int64(c))
+                    scheduleClientSend(k, client: c, after: 0, offset: Double(c) / Double(clients))
                 }
             } else {
                 scheduleNextArrival(k, from: 0)
             }
         }
+        if measureStart > 0 { engine.schedule(at: measureStart, kind: EK.measureStart) }
         engine.schedule(at: measureStart + scenario.window, kind: EK.windowTick)
         for (i, f) in scenario.faults.enumerated() {
             engine.schedule(at: measureStart + f.at, kind: EK.faultStart, target: Int32(i))
@@ -273,12 +342,6 @@ public struct TopologySimulation: Sendable {
                 scheduleRotation(i, cert)
             }
         }
-    }
-
-    mutating func scheduleRotation(_ i: Int, _ cert: CertificatePolicy) {
-        let jitter = 0.95 + 0.1 * controlRng.uniform()
-        let at = instances[i].certIssued + SimTime(Double(cert.ttl) * cert.rotateAt * jitter)
-        engine.schedule(at: max(at, engine.now), kind: EK.certRotate, target: Int32(i))
     }
 
     mutating func scheduleNextArrival(_ k: Int, from t: SimTime) {
@@ -307,6 +370,32 @@ public struct TopologySimulation: Sendable {
         }
     }
 
+    /// A closed-loop connection's next send: one pace (clients / rate) after `from`, at the
+    /// rate in force; while the profile's rate is 0 it waits for the next point instead of
+    /// sending (every profile point is honoured by every traffic kind).
+    mutating func scheduleClientSend(_ k: Int, client c: Int, after from: SimTime, offset: Double = 1) {
+        let src = scenario.traffic[k]
+        var t = from
+        while true {
+            let rate = src.rate.perSecond(at: t - measureStart)
+            if rate > 0 {
+                let pace = 1e9 * Double(src.clients ?? 1) / rate
+                var at = t + SimTime(pace * offset)
+                // A send that would fall past a rate change is re-paced at the new rate.
+                if let change = nextRateChange(src.rate, after: t - measureStart).map({ $0 + measureStart }),
+                   at > change, src.rate.perSecond(at: change - measureStart) == 0 {
+                    at = change
+                    t = change
+                    continue
+                }
+                engine.schedule(at: max(at, engine.now), kind: EK.clientSend, target: Int32(k), data: Int64(c))
+                return
+            }
+            guard let change = nextRateChange(src.rate, after: t - measureStart) else { return }
+            t = change + measureStart
+        }
+    }
+
     func nextRateChange(_ r: TrafficRate, after t: SimTime) -> SimTime? {
         guard case .profile(let pts) = r else { return nil }
         return pts.first { $0.at > t }?.at
@@ -323,7 +412,8 @@ public struct TopologySimulation: Sendable {
             case EK.serviceDone: serviceDone(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.arrival: arrival(Int(e.target))
             case EK.clientSend: clientSend(Int(e.target), Int(e.data))
-            case EK.timeout: timeoutFired(Int(e.target), UInt32(truncatingIfNeeded: e.data))
+            case EK.tryTimeout: perTryTimeoutFired(Int(e.target), UInt32(truncatingIfNeeded: e.data))
+            case EK.routeTimeout: routeTimeoutFired(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.retry: retryFired(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.windowTick: windowTick()
             case EK.faultStart: faultStart(Int(e.target))
@@ -331,12 +421,15 @@ public struct TopologySimulation: Sendable {
             case EK.healthCheck: healthCheck()
             case EK.certRotate: certRotate(Int(e.target))
             case EK.recover: recoverNow(Int(e.target))
+            case EK.measureStart: startMeasuring()
+            case EK.resume: resume(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             default: fatalError("unknown event kind \(e.kind)")
             }
         }
         metrics.events = engine.eventsProcessed
         metrics.fingerprint = engine.fingerprint
         metrics.simulatedUntil = engine.now
+        collectStationFigures()
     }
 
     public mutating func runToEnd() { run(until: measureEnd) }
@@ -372,20 +465,11 @@ public struct TopologySimulation: Sendable {
         r.measured = engine.now >= measureStart
         r.external = external
         if external {
-            switch model.kind {
-            case .none:
-                r.route = .direct; r.policy = 2 // the load generator: scenario policies
-            case .gateway:
-                r.route = .hub; r.policy = 1
-            case .combined:
-                r.route = .edge; r.policy = 1
-            case .sidecar, .sidecarless:
-                r.route = .ingress; r.policy = 0
-            }
+            setExternalRoute(&r)
         } else {
             r.callerNode = Int32(model.clientNode[k])
             r.callerSidecar = Int32(model.clientSidecar[k])
-            setInternalRoute(&r, callerService: -1)
+            setInternalRoute(&r, callerService: -1, callerLibrary: model.sourceLibrary(k))
         }
         rootsInFlight += 1
         activeRequests += 1
@@ -393,33 +477,7 @@ public struct TopologySimulation: Sendable {
         let c = allocCall(r)
         calls[c].root = Int32(c)
         calls[c].rootGen = calls[c].gen
-        startAttempt(c)
-    }
-
-    /// Route and enforcing policy of a service-to-service call.
-    func setInternalRoute(_ r: inout CallRec, callerService: Int) {
-        let clientLib: Int32 = callerService >= 0 ? Int32(3 + callerService) : 2
-        switch model.kind {
-        case .none:
-            r.route = .direct; r.policy = clientLib
-        case .gateway:
-            if model.spec.internal == .viaGateway {
-                r.route = .hub; r.policy = 1
-            } else {
-                r.route = .direct; r.policy = clientLib
-            }
-        case .sidecar, .combined:
-            r.route = .mesh; r.policy = 0
-        case .sidecarless:
-            // Without a waypoint the node proxies only do L4: timeouts and retries stay in the apps.
-            r.route = .mesh; r.policy = model.meshL7 ? 0 : clientLib
-        }
-        if let d = drift[Int(r.service)] {
-            // The caller's proxy (or library) is in the drifted share: a stable hash of who it is.
-            let who = UInt64(bitPattern: Int64(r.callerSidecar >= 0 ? r.callerSidecar : r.callerInstance))
-            let h = Double(SplitMix64.mix(who &+ 0x51) >> 11) * 0x1.0p-53
-            if h < d.fraction { r.policy = d.policy }
-        }
+        startCall(c)
     }
 
     mutating func allocCall(_ rec: CallRec) -> Int {
@@ -460,575 +518,14 @@ public struct TopologySimulation: Sendable {
         freeAttempts.append(Int32(a))
     }
 
-    // MARK: - Attempts
-
-    mutating func startAttempt(_ c: Int) {
-        let now = engine.now
-        calls[c].tries += 1
-        // The caller's own sidecar is not up yet (startup race) or has crashed.
-        let ci = Int(calls[c].callerInstance)
-        if ci >= 0 {
-            if instances[ci].outboundBlockedUntil > now && model.kind != .sidecarless && model.hasMesh {
-                callFinished(c, .connectFailure, retryable: false)
-                return
-            }
-        }
-        let cs = Int(calls[c].callerSidecar)
-        if cs >= 0 && !proxies[cs].up {
-            callFinished(c, .connectFailure, retryable: false)
-            return
-        }
-        let call = calls[c]
-        var t = Attempt()
-        t.phase = .forward
-        t.call = Int32(c)
-        t.callGen = call.gen
-        t.policy = call.policy
-        t.key = call.key &+ UInt64(call.tries) &* 0x9E37_79B9_7F4A_7C15
-        t.root = call.root
-        t.rootGen = call.rootGen
-        let a = allocAttempt(t)
-        var timeout = policies[Int(calls[c].policy)].timeout
-        if let cap = model.maxTimeout, calls[c].route == .hub || calls[c].route == .edge { timeout = min(timeout, cap) }
-        if timeout != .max {
-            engine.schedule(after: timeout, kind: EK.timeout, target: Int32(a), data: Int64(attempts[a].gen))
-        }
-        if let f = buildPath(a, c) {
-            failAttempt(a, f)
-            return
-        }
-        advance(a)
-    }
-
-    /// Picks the instance and the proxies and writes the path; returns a failure when there is none.
-    mutating func buildPath(_ a: Int, _ c: Int) -> Failure? {
-        let service = Int(calls[c].service)
-        let route = calls[c].route
-        let lb = policies[Int(calls[c].policy)].loadBalancing
-        // Whose view of the endpoints: gateways health-check, mesh proxies eject outliers.
-        let gatewayView = route == .hub || route == .edge
-        // Proxies (mesh or gateway) eject outliers passively; client libraries (direct) do not.
-        guard let inst = pickInstance(service, lb, gatewayView: gatewayView, meshView: route != .direct,
-                                      avoid: route != .direct ? Int(calls[c].lastInstance) : -1) else {
-            return .noHealthyUpstream
-        }
-        let base = a * Self.maxSeg
-        var n = 0
-        let instNode = model.instances[inst].node
-        let callerNode = Int(calls[c].callerNode)
-        func add(_ s: Seg) { segs[base + n] = s; n += 1 }
-        func wire(_ from: Int, _ to: Int) {
-            if from >= 0 && to >= 0 && clusterOfNode[from] != clusterOfNode[to], !model.eastWest.isEmpty {
-                let ews = model.eastWest[clusterOfNode[to]]
-                let ew = ews[eastWestRR % ews.count]
-                eastWestRR &+= 1
-                let ewNode = model.proxies[ew].node
-                add(Seg(proxy: -1, from: Int16(from), to: Int16(ewNode)))
-                add(Seg(proxy: Int32(ew), from: -1, to: -1))
-                add(Seg(proxy: -1, from: Int16(ewNode), to: Int16(to)))
-            } else {
-                add(Seg(proxy: -1, from: Int16(from), to: Int16(to)))
-            }
-        }
-        func proxy(_ p: Int) { add(Seg(proxy: Int32(p), from: -1, to: -1)) }
-        /// Sidecar-less: from a node through the waypoint (if any) to the callee's node proxy.
-        func toCalleeNodeProxy(from: Int) -> Bool {
-            if !model.waypointReplicas.isEmpty {
-                guard let w = pickShared(model.waypointReplicas, &waypointRR) else { return false }
-                let wNode = model.proxies[w].node
-                wire(from, wNode); proxy(w); wire(wNode, instNode)
-            } else {
-                wire(from, instNode)
-            }
-            proxy(model.nodeProxy[instNode])
-            return true
-        }
-        func pickShared(_ list: [Int], _ rr: inout Int) -> Int? {
-            for k in 0..<list.count {
-                let p = list[(rr + k) % list.count]
-                if proxies[p].up { rr = (rr + k + 1) % list.count; return p }
-            }
-            return nil
-        }
-        let sidecar = model.instances[inst].sidecar
-        switch route {
-        case .direct:
-            wire(callerNode, instNode)
-        case .hub, .edge:
-            guard let g = pickShared(model.gatewayReplicas, &gatewayRR) else { return .noHealthyUpstream }
-            let gNode = model.proxies[g].node
-            wire(callerNode, gNode)
-            proxy(g)
-            wire(gNode, instNode)
-            if route == .edge && sidecar >= 0 { proxy(sidecar) }
-        case .ingress:
-            guard let g = pickShared(model.ingressReplicas, &ingressReplicas) else { return .noHealthyUpstream }
-            let gNode = model.proxies[g].node
-            wire(-1, gNode)
-            proxy(g)
-            if model.kind == .sidecarless {
-                guard toCalleeNodeProxy(from: gNode) else { return .noHealthyUpstream }
-            } else {
-                wire(gNode, instNode)
-                if sidecar >= 0 { proxy(sidecar) }
-            }
-        case .mesh:
-            if model.kind == .sidecarless {
-                let from = max(0, callerNode)
-                proxy(model.nodeProxy[from])
-                guard toCalleeNodeProxy(from: from) else { return .noHealthyUpstream }
-            } else {
-                let cs = Int(calls[c].callerSidecar)
-                if cs >= 0 { proxy(cs) }
-                wire(callerNode, instNode)
-                if sidecar >= 0 { proxy(sidecar) }
-            }
-        }
-        attempts[a].instance = Int32(inst)
-        calls[c].lastInstance = Int32(inst)
-        attempts[a].nseg = Int8(n)
-        attempts[a].pos = 0
-        attempts[a].segStart = engine.now
-        instances[inst].inFlight += 1
-        return nil
-    }
-
-    var ingressReplicas = 0 // round-robin cursor for the mesh ingress
-
-    /// `avoid`: the host of the previous try; proxies retry on another host when there is
-    /// one (Istio's default retry host predicate, previous_hosts). Client libraries don't.
-    mutating func pickInstance(_ s: Int, _ lb: LoadBalancing, gatewayView: Bool, meshView: Bool,
-                               avoid: Int = -1) -> Int? {
-        let first = model.serviceFirstInstance[s], end = model.serviceFirstInstance[s + 1]
-        let n = end - first
-        let now = engine.now
-        @inline(__always) func eligible(_ i: Int) -> Bool {
-            let st = instances[i]
-            if st.knownAt > now { return false }
-            if gatewayView && st.hcDown { return false }
-            if meshView && st.ejectedUntil > now { return false }
-            return true
-        }
-        var healthy = 0
-        for i in first..<end where eligible(i) { healthy += 1 }
-        // Envoy's panic threshold: below 50% healthy, balance over every known host.
-        let panic = meshView && healthy * 2 < n
-        if healthy == 0 && !panic { return nil }
-        let avoidable = avoid >= first && avoid < end && healthy > (eligible(avoid) ? 1 : 0)
-        func ok(_ i: Int) -> Bool {
-            if avoidable && i == avoid { return false }
-            return panic ? instances[i].knownAt <= now : eligible(i)
-        }
-        switch lb {
-        case .roundRobin:
-            for k in 0..<n {
-                let i = first + (rrCounter[s] + k) % n
-                if ok(i) { rrCounter[s] = (rrCounter[s] + k + 1) % n; return i }
-            }
-            return nil
-        case .random:
-            for _ in 0..<(2 * n) {
-                let i = first + lbRng.below(n)
-                if ok(i) { return i }
-            }
-            return (first..<end).first(where: ok)
-        case .leastRequest, .powerOfTwo:
-            // Envoy's least request is power-of-two-choices for equal weights.
-            var best = -1
-            for _ in 0..<2 {
-                var i = first + lbRng.below(n)
-                var tries = 0
-                while !ok(i) && tries < n { i = first + (i - first + 1) % n; tries += 1 }
-                if ok(i) && (best < 0 || instances[i].inFlight < instances[best].inFlight) { best = i }
-            }
-            return best >= 0 ? best : nil
-        }
-    }
-
-    /// Moves an attempt along its path until it has to wait for an event.
-    mutating func advance(_ a: Int) {
-        while true {
-            let att = attempts[a]
-            let base = a * Self.maxSeg
-            if att.phase == .forward {
-                if att.pos >= att.nseg { arriveAtApp(a); return }
-                if !enterSegment(a, segs[base + Int(att.pos)]) { return }
-                attempts[a].pos += 1
-            } else if att.phase == .backward {
-                if att.pos < 0 { attemptReturned(a); return }
-                if !enterSegment(a, segs[base + Int(att.pos)]) { return }
-                attempts[a].pos -= 1
-            } else {
-                return
-            }
-        }
-    }
-
-    /// Starts one segment; returns true when it took no time (continue at once).
-    mutating func enterSegment(_ a: Int, _ s: Seg) -> Bool {
-        let now = engine.now
-        attempts[a].segStart = now
-        if s.proxy < 0 {
-            let cls: Int
-            if s.from < 0 || s.to < 0 {
-                cls = 3
-            } else if s.from == s.to {
-                cls = 0
-            } else if clusterOfNode[Int(s.from)] != clusterOfNode[Int(s.to)] {
-                cls = 4
-            } else {
-                let zf = zoneOfNode[Int(s.from)], zt = zoneOfNode[Int(s.to)]
-                if zf != zt && partitioned[zf * zoneCount + zt] {
-                    failAttempt(a, .connectFailure)
-                    return false
-                }
-                cls = zf == zt ? 1 : 2
-            }
-            if zeroWire[cls] {
-                if now >= measureStart { metrics.hops[HopKind.wire.rawValue].zeroTraversals += 1 }
-                return true
-            }
-            let d = wireDist[cls].sample(&wireRng)
-            engine.schedule(after: d, kind: EK.hopDone, target: Int32(a), data: Int64(attempts[a].gen))
-            return false
-        }
-        let p = Int(s.proxy)
-        if !proxies[p].up {
-            failAttempt(a, attempts[a].phase == .forward ? .connectFailure : .reset)
-            return false
-        }
-        if proxies[p].hop == .gateway, attempts[a].phase == .forward, !admitAtGateway(a, p) {
-            failAttempt(a, .rateLimited)
-            return false
-        }
-        switch proxies[p].station.arrive(Int64(a), at: now) {
-        case .serve:
-            attempts[a].atProxy = Int32(p)
-            let d = proxies[p].latency.sample(&proxyRng)
-            engine.schedule(after: d, kind: EK.hopDone, target: Int32(a), data: Int64(attempts[a].gen))
-        case .queued:
-            attempts[a].atProxy = Int32(p)
-            attempts[a].queuedAtProxy = true
-        case .rejected:
-            failAttempt(a, .overflow)
-        }
-        return false
-    }
-
-    var zoneCount: Int { max(1, scenario.cluster.zones.count) }
-
-    mutating func hopDone(_ a: Int, _ gen: UInt32) {
-        guard attempts[a].gen == gen else { return }
-        let now = engine.now
-        let att = attempts[a]
-        let s = segs[a * Self.maxSeg + Int(att.pos)]
-        let measuring = now >= measureStart
-        if s.proxy >= 0 {
-            let p = Int(s.proxy)
-            attempts[a].atProxy = -1
-            let hop = proxies[p].hop
-            metrics.hop(hop, now - att.segStart, measuring: measuring)
-            if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass }
-            let root = Int(att.root)
-            if root >= 0 && calls[root].gen == att.rootGen { calls[root].hops += 1 }
-            startNextAtProxy(p)
-        } else {
-            metrics.hop(.wire, now - att.segStart, measuring: measuring)
-        }
-        if att.phase == .forward { attempts[a].pos += 1 } else { attempts[a].pos -= 1 }
-        advance(a)
-    }
-
-    /// A proxy worker is free: the next waiting attempt starts its traversal.
-    mutating func startNextAtProxy(_ p: Int) {
-        let now = engine.now
-        if let next = proxies[p].station.depart(at: now) {
-            let n = Int(next)
-            if now >= measureStart { metrics.hop(.queue, now - attempts[n].segStart, measuring: true) }
-            attempts[n].segStart = now
-            attempts[n].queuedAtProxy = false
-            let d = proxies[p].latency.sample(&proxyRng)
-            engine.schedule(after: d, kind: EK.hopDone, target: Int32(n), data: Int64(attempts[n].gen))
-        }
-    }
-
-    mutating func arriveAtApp(_ a: Int) {
-        let i = Int(attempts[a].instance)
-        let now = engine.now
-        if !instances[i].up {
-            failAttempt(a, .connectFailure)
-            return
-        }
-        if model.mtls == .strict, model.hasMesh, instances[i].certExpires <= now || callerCertExpired(a) {
-            failAttempt(a, .tls)
-            return
-        }
-        attempts[a].segStart = now
-        switch apps[i].arrive(Int64(a), at: now) {
-        case .serve:
-            startService(a)
-        case .queued:
-            attempts[a].phase = .appQueue
-        case .rejected:
-            failAttempt(a, .overflow)
-        }
-    }
-
-    func callerCertExpired(_ a: Int) -> Bool {
-        let c = Int(attempts[a].call)
-        let ci = Int(calls[c].callerInstance)
-        return ci >= 0 && instances[ci].certExpires <= engine.now
-    }
-
-    mutating func startService(_ a: Int) {
-        let now = engine.now
-        let i = Int(attempts[a].instance)
-        let s = model.instances[i].service
-        if now >= measureStart, attempts[a].phase == .appQueue {
-            metrics.hop(.queue, now - attempts[a].segStart, measuring: true)
-        }
-        attempts[a].phase = .appService
-        attempts[a].segStart = now
-        // The request's own stream: the same draw in every topology (common random numbers).
-        var rng = RandomStream(seed: attempts[a].key, stream: UInt64(s))
-        var d = serviceTime[s].sample(&rng)
-        if let extra = instanceFaultLatency[i] ?? serviceFaultLatency[s] { d += extra.sample(&rng) }
-        let errorRate = max(serviceErrors[s], max(instanceFaultErrors[i], serviceFaultErrors[s]))
-        if errorRate > 0 && rng.uniform() < errorRate {
-            attempts[a].failure = .appError
-            attempts[a].origin = .appError
-        }
-        engine.schedule(after: d, kind: EK.serviceDone, target: Int32(a), data: Int64(attempts[a].gen))
-    }
-
-    mutating func serviceDone(_ a: Int, _ gen: UInt32) {
-        guard attempts[a].gen == gen else { return }
-        metrics.hop(.app, engine.now - attempts[a].segStart, measuring: engine.now >= measureStart)
-        attempts[a].phase = .calling
-        attempts[a].step = 0
-        if attempts[a].failure != .none { respond(a); return }
-        nextStep(a)
-    }
-
-    /// Runs the call graph's next step (one call, or a parallel group); responds after the last.
-    mutating func nextStep(_ a: Int) {
-        let i = Int(attempts[a].instance)
-        let s = model.instances[i].service
-        let steps = firstStep[s + 1] - firstStep[s]
-        while Int(attempts[a].step) < steps {
-            let k = Int(attempts[a].step)
-            let g = firstStep[s] + k
-            attempts[a].step += 1
-            var rng = RandomStream(seed: attempts[a].key, stream: 10_000 + UInt64(k))
-            let gen = attempts[a].gen
-            // A sentinel holds the step open while its calls start: a call that fails
-            // at once must not run the next step from inside this loop.
-            attempts[a].outstanding += 1
-            for j in 0..<(firstCall[g + 1] - firstCall[g]) {
-                let call = firstCall[g] + j
-                let probability = callProbability[call]
-                if probability < 1 && rng.uniform() >= probability { continue }
-                attempts[a].outstanding += 1
-                startChild(a, service: callTarget[call], slot: k * 64 + j)
-                if attempts[a].gen != gen { return }
-            }
-            attempts[a].outstanding -= 1
-            if attempts[a].outstanding > 0 { return }
-            if attempts[a].failure != .none { break }
-        }
-        if attempts[a].outstanding == 0 { respond(a) }
-    }
-
-    mutating func startChild(_ a: Int, service: Int, slot: Int) {
-        let i = Int(attempts[a].instance)
-        var r = CallRec()
-        r.root = attempts[a].root
-        r.rootGen = attempts[a].rootGen
-        r.parent = Int32(a)
-        r.parentGen = attempts[a].gen
-        r.service = Int32(service)
-        r.callerInstance = Int32(i)
-        r.callerNode = Int32(model.instances[i].node)
-        r.callerSidecar = Int32(model.instances[i].sidecar)
-        r.start = engine.now
-        r.key = SplitMix64.mix(attempts[a].key &+ UInt64(slot + 1) &* 0xD1B5_4A32_D192_ED03)
-        setInternalRoute(&r, callerService: model.instances[i].service)
-        activeRequests += 1
-        startAttempt(allocCall(r))
-    }
-
-    /// The app has its answer (or its error): free the worker, send the response back.
-    mutating func respond(_ a: Int) {
-        let i = Int(attempts[a].instance)
-        releaseApp(i)
-        attempts[a].phase = .backward
-        attempts[a].pos = attempts[a].nseg - 1
-        advance(a)
-    }
-
-    mutating func releaseApp(_ i: Int) {
-        guard instances[i].up else { return } // a crashed instance's station was emptied
-        if let next = apps[i].depart(at: engine.now) {
-            let n = Int(next)
-            startService(n)
-        }
-    }
-
-    /// Back at the caller: the try is over.
-    mutating func attemptReturned(_ a: Int) {
-        let i = Int(attempts[a].instance)
-        instances[i].inFlight -= 1
-        let f = attempts[a].failure
-        let origin = attempts[a].origin == .none ? f : attempts[a].origin
-        let c = Int(attempts[a].call)
-        let orphan = attempts[a].orphan
-        let callGen = attempts[a].callGen
-        if !orphan { observeOutcome(i, f, attempts[a].policy) }
-        freeAttempt(a)
-        if orphan || calls[c].gen != callGen { return }
-        callFinished(c, f, origin: origin, retryable: true)
-    }
-
-    /// Fails an attempt where it stands: resources it holds are released, its
-    /// answer goes straight back to the caller.
-    mutating func failAttempt(_ a: Int, _ f: Failure) {
-        let att = attempts[a]
-        let now = engine.now
-        if att.instance >= 0 {
-            let i = Int(att.instance)
-            switch att.phase {
-            case .appQueue: if instances[i].up { _ = apps[i].withdraw(Int64(a), at: now) }
-            case .appService, .calling: releaseApp(i)
-            default: break
-            }
-            instances[i].inFlight -= 1
-        }
-        if att.atProxy >= 0, proxies[Int(att.atProxy)].up {
-            let p = Int(att.atProxy)
-            if att.queuedAtProxy {
-                _ = proxies[p].station.withdraw(Int64(a), at: now)
-            } else {
-                startNextAtProxy(p) // its worker is free again
-            }
-        }
-        // Outlier detection blames the host for what happened at or on the way to it.
-        let atHost = att.phase != .forward || att.pos >= att.nseg
-        if att.instance >= 0, !att.orphan, atHost || f == .connectFailure || f == .reset || f == .tls {
-            observeOutcome(Int(att.instance), f, att.policy)
-        }
-        let c = Int(att.call)
-        let orphan = att.orphan
-        let callGen = att.callGen
-        freeAttempt(a)
-        if orphan || calls[c].gen != callGen { return }
-        callFinished(c, f, retryable: true)
-    }
-
-    /// Outlier detection: consecutive 5xx eject a host (Envoy's consecutive_5xx).
-    mutating func observeOutcome(_ i: Int, _ f: Failure, _ policy: Int32) {
-        guard let od = policies[Int(policy)].outlier else { return }
-        if f == .none || !f.isServerError {
-            if f == .none { instances[i].consecutiveErrors = 0 }
-            return
-        }
-        instances[i].consecutiveErrors += 1
-        guard instances[i].consecutiveErrors >= od.consecutiveErrors else { return }
-        let now = engine.now
-        let s = model.instances[i].service
-        let first = model.serviceFirstInstance[s], end = model.serviceFirstInstance[s + 1]
-        var ejected = 0
-        for j in first..<end where instances[j].ejectedUntil > now { ejected += 1 }
-        // At most maxEjectionPercent of hosts, but always at least one (Envoy).
-        let allowed = max(1, Int(od.maxEjectionPercent * Double(end - first)))
-        guard ejected < allowed, instances[i].ejectedUntil <= now else { return }
-        instances[i].ejections += 1
-        let base = od.ejection * SimTime(instances[i].ejections)
-        instances[i].ejectedUntil = now + min(base, max(od.ejection, 300 * Nanos.perSecond))
-        instances[i].consecutiveErrors = 0
-        if now >= measureStart { metrics.ejections += 1 }
-    }
-
-    mutating func timeoutFired(_ a: Int, _ gen: UInt32) {
-        guard attempts[a].gen == gen, !attempts[a].orphan else { return }
-        // The caller gives up; the callee keeps working (its answer will be dropped).
-        attempts[a].orphan = true
-        let c = Int(attempts[a].call)
-        if calls[c].gen == attempts[a].callGen {
-            let i = Int(attempts[a].instance)
-            if i >= 0 { observeOutcome(i, .timeout, attempts[a].policy) }
-            callFinished(c, .timeout, retryable: true)
-        }
-    }
-
-    /// A try ended: retry it, or finish the call and tell whoever made it.
-    mutating func callFinished(_ c: Int, _ f: Failure, origin: Failure? = nil, retryable: Bool) {
-        let origin = origin ?? f
-        let pi = Int(calls[c].policy)
-        if f != .none && retryable && Int(calls[c].tries) <= policies[pi].retries && (policies[pi].retryMask & f.bit) != 0 {
-            let budgetOK: Bool
-            if let b = policies[pi].budget {
-                budgetOK = Double(activeRetries) < max(3, b * Double(activeRequests))
-            } else { budgetOK = true }
-            if budgetOK {
-                activeRetries += 1
-                let backoff = policies[pi].backoff.sample(&controlRng)
-                if engine.now >= measureStart { metrics.hop(.backoff, backoff, measuring: true) }
-                engine.schedule(after: backoff, kind: EK.retry, target: Int32(c), data: Int64(calls[c].gen))
-                return
-            }
-        }
-        activeRequests -= 1
-        if f != .none && engine.now >= measureStart { metrics.callFailed(at: engine.now) }
-        let parent = Int(calls[c].parent)
-        if parent < 0 {
-            finishRoot(c, origin)
-            return
-        }
-        let parentGen = calls[c].parentGen
-        freeCall(c)
-        guard attempts[parent].gen == parentGen, attempts[parent].phase == .calling else { return }
-        if f != .none && attempts[parent].failure == .none {
-            // The app answers its caller with a 503 of its own; the report keeps the first cause.
-            attempts[parent].failure = .appError
-            attempts[parent].origin = origin
-        }
-        attempts[parent].outstanding -= 1
-        if attempts[parent].outstanding == 0 { nextStep(parent) }
-    }
-
-    mutating func retryFired(_ c: Int, _ gen: UInt32) {
-        guard calls[c].gen == gen, calls[c].live else { return }
-        activeRetries -= 1
-        let parent = Int(calls[c].parent)
-        if parent >= 0 && (attempts[parent].gen != calls[c].parentGen || attempts[parent].phase != .calling) {
-            activeRequests -= 1
-            freeCall(c)
-            return
-        }
-        startAttempt(c)
-    }
-
-    mutating func finishRoot(_ c: Int, _ f: Failure) {
-        let now = engine.now
-        rootsInFlight -= 1
-        if calls[c].measured {
-            metrics.record(start: calls[c].start, end: now, failure: f, source: Int(calls[c].source),
-                           measureStart: measureStart)
-            metrics.rootHops += Int(calls[c].hops)
-        }
-        let k = Int(calls[c].source), client = calls[c].client
-        let start = calls[c].start
-        freeCall(c)
-        if client >= 0 {
-            // Closed loop: this connection sends again at its pace, or at once if late.
-            let src = scenario.traffic[k]
-            let rate = src.rate.perSecond(at: now - measureStart)
-            let interval = rate > 0 ? SimTime(1e9 * Double(src.clients ?? 1) / rate) : Nanos.perSecond
-            engine.schedule(at: max(now, start + interval), kind: EK.clientSend, target: Int32(k), data: Int64(client))
-        }
-    }
-
     // MARK: - Periodic work
+
+    /// The warm-up is over: stations' utilisation counts from here.
+    mutating func startMeasuring() {
+        let now = engine.now
+        for i in apps.indices { apps[i].resetStatistics(at: now) }
+        for p in proxies.indices { proxies[p].station.resetStatistics(at: now) }
+    }
 
     mutating func windowTick() {
         metrics.closeWindow(at: engine.now, inFlight: rootsInFlight, measureStart: measureStart)
@@ -1036,30 +533,33 @@ public struct TopologySimulation: Sendable {
         if next <= measureEnd { engine.schedule(at: next, kind: EK.windowTick) }
     }
 
-    mutating func healthCheck() {
-        guard let hc = model.healthCheck else { return }
-        for i in instances.indices {
-            if instances[i].up {
-                instances[i].hcFailures = 0
-                instances[i].hcDown = false
-            } else {
-                instances[i].hcFailures += 1
-                if instances[i].hcFailures >= Int32(hc.unhealthyThreshold) { instances[i].hcDown = true }
-            }
+    /// Utilisation of apps and proxies over the measured period so far, and requests
+    /// still in flight, into `metrics` (cheap: once per `run` call, not per event).
+    mutating func collectStationFigures() {
+        let now = engine.now
+        guard now > measureStart else { return }
+        var busy = Array(repeating: 0.0, count: scenario.services.count)
+        var capacity = Array(repeating: 0.0, count: scenario.services.count)
+        for (i, inst) in model.instances.enumerated() {
+            busy[inst.service] += apps[i].utilisation(from: measureStart, to: now).busy
+            let w = apps[i].workers
+            capacity[inst.service] = w == unlimited ? .infinity : capacity[inst.service] + Double(w)
         }
-        engine.schedule(after: hc.interval, kind: EK.healthCheck)
-    }
-
-    mutating func certRotate(_ i: Int) {
-        guard let cert = model.certificates else { return }
-        if controlPlaneUp > 0 {
-            instances[i].certIssued = engine.now
-            instances[i].certExpires = engine.now + cert.ttl
-            instances[i].rotationPending = false
-            scheduleRotation(i, cert)
-        } else {
-            // Nothing rotates while the control plane is down; retried when it is back.
-            instances[i].rotationPending = true
+        for s in busy.indices {
+            metrics.services[s].utilization = capacity[s].isFinite && capacity[s] > 0 ? busy[s] / capacity[s] : nil
         }
+        var roleBusy = Array(repeating: 0.0, count: HopKind.allCases.count)
+        var roleCapacity = Array(repeating: 0.0, count: HopKind.allCases.count)
+        for (p, info) in model.proxies.enumerated() {
+            let h = info.hop.rawValue
+            roleBusy[h] += proxies[p].station.utilisation(from: measureStart, to: now).busy
+            let w = proxies[p].station.workers
+            roleCapacity[h] = w == unlimited ? .infinity : roleCapacity[h] + Double(w)
+        }
+        for h in HopKind.allCases.indices {
+            metrics.roles[h].utilization = roleCapacity[h].isFinite && roleCapacity[h] > 0
+                ? roleBusy[h] / roleCapacity[h] : nil
+        }
+        metrics.incomplete = metrics.started - metrics.requests
     }
 }

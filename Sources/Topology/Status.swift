@@ -6,7 +6,8 @@ public struct InstanceStatus: Sendable, Equatable {
     public var up: Bool
     /// Not yet known to the proxies, or its sidecar not ready (startup race).
     public var starting: Bool
-    /// Ejected by outlier detection or out of the gateway's health-checked rotation.
+    /// Ejected by some caller's outlier detection (or marked down by its passive health
+    /// checks), or out of the gateway's health-checked rotation.
     public var ejected: Bool
     public var certificateExpired: Bool
 }
@@ -14,9 +15,20 @@ public struct InstanceStatus: Sendable, Equatable {
 extension TopologySimulation {
     public var instanceStatus: [InstanceStatus] {
         let now = engine.now
-        return instances.map { st in
-            InstanceStatus(up: st.up, starting: st.knownAt > now || st.outboundBlockedUntil > now,
-                           ejected: st.ejectedUntil > now || st.hcDown,
+        // Ejection is each caller's own view: an instance is shown ejected when any caller has it out.
+        var ejected = Array(repeating: false, count: instances.count)
+        for u in upstreams.indices {
+            let first = Int(upstreams[u].firstHost)
+            guard upstreams[u].hosts > 0 else { continue }
+            let s = Int(upstreams[u].service)
+            for k in 0..<Int(upstreams[u].hosts) where hostViews[first + k].ejectedUntil > now {
+                ejected[model.serviceFirstInstance[s] + k] = true
+            }
+        }
+        return instances.indices.map { i in
+            let st = instances[i]
+            return InstanceStatus(up: st.up, starting: st.knownAt > now || st.outboundBlockedUntil > now,
+                           ejected: ejected[i] || st.hcDown,
                            certificateExpired: model.hasMesh && model.mtls == .strict && st.certExpires <= now)
         }
     }

@@ -32,18 +32,24 @@ public enum HopKind: Int, CaseIterable, Sendable {
 /// outlier detection need the distinction (Envoy's response flags in brackets).
 public enum Failure: UInt8, CaseIterable, Sendable {
     case none = 0
-    case overflow          // a full queue or proxy [UO], 503
+    /// The calling proxy's circuit breaker overflowed [UO], 503 at once; never retried by
+    /// the same proxy (Envoy router: a local overflow is not retried) and not held
+    /// against the host by outlier detection (the request never reached it).
+    case overflow
     case appError          // the application answered 503 (its own error rate or an injected one)
     case reset             // the callee died with the request in flight [UC], 503
     case connectFailure    // nothing listening: crashed instance, down proxy, partition [UF], 503
-    case timeout           // per-try timeout [UT], 504
+    case timeout           // per-try or route timeout [UT], 504
     case tls               // mTLS handshake failed: expired certificate, 503
     case rateLimited       // per-consumer limit at the gateway [RL], 429
-    case noHealthyUpstream // every endpoint ejected or down [UH], 503
+    case noHealthyUpstream // every endpoint ejected or down [UH], 503; not retried (no host to try)
+    /// An app's or a proxy's own queue was full: the callee answered 503 (retried as `unavailable`).
+    case queueFull
 
     public var cause: ErrorCause {
         switch self {
-        case .none, .overflow, .appError, .reset, .noHealthyUpstream: return .unavailable
+        case .none, .appError, .reset, .noHealthyUpstream, .queueFull: return .unavailable
+        case .overflow: return .overflow
         case .connectFailure: return .refused
         case .timeout: return .timeout
         case .tls: return .tls
@@ -51,11 +57,26 @@ public enum Failure: UInt8, CaseIterable, Sendable {
         }
     }
 
-    /// Counts toward Envoy's consecutive 5xx for outlier detection.
+    /// Counts toward Envoy's consecutive 5xx for outlier detection (a 5xx from the host, or
+    /// a locally originated error mapped to one: connect failure, reset, timeout).
     var isServerError: Bool {
         switch self {
-        case .overflow, .appError, .reset, .connectFailure, .timeout: return true
+        case .queueFull, .appError, .reset, .connectFailure, .timeout: return true
         default: return false
+        }
+    }
+
+    /// Envoy's response flag, for access logs.
+    public var responseFlag: String {
+        switch self {
+        case .none, .appError: return "-"
+        case .overflow: return "UO"
+        case .reset: return "UC"
+        case .connectFailure, .tls: return "UF"
+        case .timeout: return "UT"
+        case .rateLimited: return "RL"
+        case .noHealthyUpstream: return "UH"
+        case .queueFull: return "-"
         }
     }
 
@@ -63,41 +84,67 @@ public enum Failure: UInt8, CaseIterable, Sendable {
 }
 
 extension RetryOn {
-    /// The failures a `retry_on` entry retries.
+    /// The failures a `retry_on` entry retries. Local overflow and no-healthy-upstream are
+    /// in none: Envoy answers those locally and never retries them.
     var failures: [Failure] {
         switch self {
-        case .unavailable: return [.overflow, .appError, .noHealthyUpstream]
+        case .unavailable: return [.queueFull, .appError]
         case .reset: return [.reset]
         case .connectFailure: return [.connectFailure, .tls]
-        case .refusedStream: return [.overflow]
+        case .refusedStream: return [.queueFull]
         case .timeout: return [.timeout]
-        case .gatewayError: return [.overflow, .appError, .reset, .connectFailure, .timeout, .noHealthyUpstream]
-        case .serverError: return [.overflow, .appError, .reset, .connectFailure, .timeout, .tls, .noHealthyUpstream]
+        case .gatewayError: return [.queueFull, .appError, .reset, .connectFailure, .timeout]
+        case .serverError: return [.queueFull, .appError, .reset, .connectFailure, .timeout, .tls]
         }
     }
 }
 
-/// Policies as the hot path reads them.
+/// Policies as the hot path reads them: one per enforcing role (the mesh's proxies, the
+/// gateway, each client library), resolved from preset <- scenario <- topology.
 struct CompiledPolicy: Sendable {
-    var timeout: SimTime = .max
+    /// Route timeout, every try and back-off included (.max: none).
+    var routeTimeout: SimTime = .max
+    /// Per-try timeout (.max: none).
+    var perTryTimeout: SimTime = .max
     var retries = 0
     var retryMask: UInt16 = 0
-    var backoff = Distribution.exponential(mean: 25e6)
-    var budget: Double?
+    var backoff = RetryBackoff.envoyDefault
+    var budget: RetryBudget?
+    /// Circuit breakers; `Int.max` where there is none (client libraries).
+    var maxActive = Int.max
+    var maxPending = Int.max
+    var maxRetries = Int.max
     var outlier: OutlierDetection?
+    var passive: PassiveHealth?
+    /// Below this share of healthy hosts, balance over all of them (0: never).
+    var panicThreshold = 0.0
     var loadBalancing = LoadBalancing.roundRobin
 
     init() {}
 
-    init(_ p: Policies, l7: Bool = true) {
-        if let t = p.timeout, t != Policies.noTimeout { timeout = t }
+    /// `l7`: whether the enforcing proxy sees requests (L4-only node proxies apply none).
+    /// `panicDefault`: the product's healthy-panic threshold when the scenario leaves it unset.
+    init(_ p: Policies, l7: Bool = true, panicDefault: Double = 0.5) {
+        if let t = p.timeout, t != Policies.noTimeout { routeTimeout = t }
+        if let t = p.perTryTimeout, t != Policies.noTimeout { perTryTimeout = t }
         if let r = p.retries, l7 {
             retries = r.attempts
             for on in r.on { for f in on.failures { retryMask |= f.bit } }
             if let b = r.backoff { backoff = b }
             budget = r.budget
         }
+        if let cb = p.circuitBreakers, l7 {
+            // HTTP/1.1 upstreams: one request at a time per connection, so requests in
+            // progress are bounded by both max_connections and max_requests.
+            maxActive = min(cb.maxConnections, cb.maxRequests)
+            maxPending = cb.maxPendingRequests
+            maxRetries = cb.maxRetries
+        }
         outlier = l7 ? p.outlierDetection : nil
+        passive = l7 ? p.passiveHealth : nil
+        if let od = outlier { panicThreshold = od.panicThreshold ?? panicDefault } else if passive != nil { panicThreshold = panicDefault }
         if let lb = p.loadBalancing { loadBalancing = lb }
     }
+
+    var hasBreakers: Bool { maxActive != .max || maxPending != .max || maxRetries != .max || budget != nil }
 }

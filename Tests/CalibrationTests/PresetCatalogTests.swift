@@ -88,11 +88,32 @@ final class PresetCatalogTests: XCTestCase {
         let linkerd = try XCTUnwrap(PresetRegistry.preset(named: "linkerd"))
         XCTAssertEqual(linkerd.certificates?.rotateAt, 0.7)
         XCTAssertTrue(linkerd.holdApplicationUntilProxyStarts)
-        XCTAssertNil(linkerd.policies.retries, "Linkerd retries are opt-in")
+        XCTAssertEqual(linkerd.policies.retries?.attempts, 0, "Linkerd retries are opt-in")
+        XCTAssertEqual(linkerd.policies.retries?.budget, .ratio(ratio: 0.2, minPerSecond: 10, ttl: 10 * Nanos.perSecond),
+                       "the budget Linkerd applies once retries are on")
+        XCTAssertNil(linkerd.policies.circuitBreakers, "linkerd2-proxy has no Envoy-style breakers")
 
         let kong = try XCTUnwrap(PresetRegistry.preset(named: "kong"))
-        XCTAssertEqual(kong.policies.timeout, 60 * Nanos.perSecond)
+        XCTAssertEqual(kong.policies.timeout, Policies.noTimeout, "no timeout spans Kong's retries")
+        XCTAssertEqual(kong.policies.perTryTimeout, 60 * Nanos.perSecond, "connect/read/write 60 s per try")
         XCTAssertEqual(kong.policies.retries?.attempts, 5)
+        XCTAssertEqual(kong.policies.retries?.backoff, .immediate, "the next target at once")
+
+        // Plain Envoy keeps its circuit breakers; Istio lifts them to 2^32-1 and never panics.
+        let envoy = try XCTUnwrap(PresetRegistry.preset(named: "envoy-gateway"))
+        XCTAssertEqual(envoy.policies.circuitBreakers, CircuitBreakers(maxConnections: 1024, maxPendingRequests: 1024,
+                                                                       maxRequests: 1024, maxRetries: 3))
+        XCTAssertEqual(envoy.policies.timeout, 15 * Nanos.perSecond, "Envoy's route timeout, retries included")
+        XCTAssertEqual(envoy.healthyPanicThreshold, 0.5)
+        XCTAssertEqual(istio.policies.circuitBreakers?.maxRetries, 4_294_967_295)
+        XCTAssertEqual(istio.healthyPanicThreshold, 0)
+        XCTAssertEqual(istio.policies.retries?.backoff, .jittered(base: 25_000_000, max: 250_000_000))
+
+        // NGINX: passive health with a flat fail_timeout, not Envoy's ejection.
+        let nginx = try XCTUnwrap(PresetRegistry.preset(named: "nginx"))
+        XCTAssertNil(nginx.policies.outlierDetection)
+        XCTAssertEqual(nginx.policies.passiveHealth, PassiveHealth(maxFails: 1, failTimeout: 10 * Nanos.perSecond,
+                                                                   on: [.error, .timeout]))
 
         let consul = try XCTUnwrap(PresetRegistry.preset(named: "consul"))
         XCTAssertEqual(consul.certificates?.ttl, 72 * 3600 * Nanos.perSecond)

@@ -72,7 +72,7 @@ final class SpecExampleTests: XCTestCase {
     func testPoliciesAndControlPlane() {
         XCTAssertEqual(s.policies.timeout, 2 * Nanos.perSecond)
         XCTAssertEqual(s.policies.retries, RetryPolicy(attempts: 2, on: [.unavailable, .reset, .connectFailure],
-                                                       backoff: .exponential(mean: ms(25))))
+                                                       backoff: .distribution(.exponential(mean: ms(25)))))
         XCTAssertEqual(s.policies.outlierDetection, OutlierDetection(consecutiveErrors: 5, interval: 10 * Nanos.perSecond,
                                                                      ejection: 30 * Nanos.perSecond))
         XCTAssertEqual(s.policies.rateLimit, RateLimit(perConsumer: 20))

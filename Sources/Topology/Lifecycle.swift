@@ -1,0 +1,523 @@
+import Calibration
+import Scenario
+import SimCore
+
+// The life of a call and of each of its tries, as one explicit state machine:
+//
+//   startCall ─ prefix (once) ─▶ enforcer: admit (circuit breakers) ─▶ dispatch: pick a host
+//      ─▶ upstream path ─▶ app (queue, service, its own calls) ─▶ back to the enforcer
+//      ─▶ decide: retry (back-off, then a new try from the enforcer) or answer
+//      ─▶ the answer walks back through the prefix ─▶ finishCall (the caller has it).
+//
+// Failures where a try stands (a crash, a partition, a full queue) reach the
+// enforcer at once; a failure in the prefix (the caller's own sidecar is down, the
+// gateway refuses) reaches the caller at once and is not retried by the enforcer,
+// which never saw it. Answers the enforcer makes up itself (timeouts, overflow, no
+// healthy upstream) reach the caller at once too: the prefix's way back is a
+// fraction of a millisecond and is not charged to them.
+
+extension TopologySimulation {
+    // MARK: - Calls
+
+    /// A new call: checks the caller's side, builds the prefix, starts the first try.
+    mutating func startCall(_ c: Int) {
+        let now = engine.now
+        calls[c].measured = now >= measureStart
+        if calls[c].measured { metrics.services[Int(calls[c].service)].calls += 1 }
+        // The caller's own sidecar is not up yet (startup race) or has crashed.
+        let ci = Int(calls[c].callerInstance)
+        if ci >= 0, instances[ci].outboundBlockedUntil > now, model.kind != .sidecarless, model.hasMesh {
+            finishCall(c, .connectFailure, origin: .connectFailure)
+            return
+        }
+        let cs = Int(calls[c].callerSidecar)
+        if cs >= 0 && !proxies[cs].up {
+            finishCall(c, .connectFailure, origin: .connectFailure)
+            return
+        }
+        guard buildPrefix(c) else {
+            finishCall(c, .noHealthyUpstream, origin: .noHealthyUpstream)
+            return
+        }
+        depositRequest(c)
+        startTry(c, first: true)
+    }
+
+    /// A try: the first walks the prefix, a retry starts at the enforcer.
+    mutating func startTry(_ c: Int, first: Bool) {
+        calls[c].tries += 1
+        let call = calls[c]
+        var t = Attempt()
+        t.phase = .forward
+        t.call = Int32(c)
+        t.callGen = call.gen
+        t.policy = call.policy
+        t.enforcer = call.enforcer
+        t.upstream = call.upstream
+        t.key = call.key &+ UInt64(call.tries) &* 0x9E37_79B9_7F4A_7C15
+        t.root = call.root
+        t.rootGen = call.rootGen
+        t.split = call.prefix.count
+        t.nseg = call.prefix.count
+        t.pos = first ? 0 : call.prefix.count
+        t.segStart = engine.now
+        let a = allocAttempt(t)
+        let base = a * Self.maxSeg
+        for k in 0..<Int(call.prefix.count) { segs[base + k] = call.prefix[k] }
+        calls[c].attempt = Int32(a)
+        calls[c].attemptGen = attempts[a].gen
+        advance(a)
+    }
+
+    /// Moves a try along its path until it has to wait for an event.
+    mutating func advance(_ a: Int) {
+        while true {
+            let att = attempts[a]
+            let base = a * Self.maxSeg
+            if att.phase == .forward {
+                if att.pos == att.split && !att.dispatched {
+                    if !enforcerSends(a) { return }
+                    continue
+                }
+                if att.pos >= att.nseg { arriveAtApp(a); return }
+                if !enterSegment(a, segs[base + Int(att.pos)]) { return }
+                attempts[a].pos += 1
+            } else if att.phase == .backward {
+                if att.pos == att.split - 1 && !att.carriesAnswer { tryReturned(a); return }
+                if att.pos < 0 { answerDelivered(a); return }
+                if !enterSegment(a, segs[base + Int(att.pos)]) { return }
+                attempts[a].pos -= 1
+            } else {
+                return
+            }
+        }
+    }
+
+    /// The try reached its enforcer on the way out: the route timeout starts with the first,
+    /// then the circuit breakers admit it, queue it or overflow. True: go on at once.
+    mutating func enforcerSends(_ a: Int) -> Bool {
+        let c = Int(attempts[a].call)
+        if !calls[c].routeTimerArmed {
+            calls[c].routeTimerArmed = true
+            var timeout = policies[Int(attempts[a].policy)].routeTimeout
+            if let cap = model.maxTimeout, calls[c].route == .hub || calls[c].route == .edge { timeout = min(timeout, cap) }
+            if timeout != .max {
+                engine.schedule(after: timeout, kind: EK.routeTimeout, target: Int32(c), data: Int64(calls[c].gen))
+            }
+        }
+        switch admitUpstream(a) {
+        case .go:
+            return dispatch(a)
+        case .wait:
+            attempts[a].phase = .pending
+            attempts[a].segStart = engine.now
+            return false
+        case .overflow:
+            countOverflow(a)
+            tryFailed(a, .overflow)
+            return false
+        }
+    }
+
+    /// The enforcer picks a host and sends the try upstream. False when there is no host.
+    mutating func dispatch(_ a: Int) -> Bool {
+        let c = Int(attempts[a].call)
+        let service = Int(calls[c].service)
+        let avoid = calls[c].route != .direct ? Int(calls[c].lastInstance) : -1
+        guard let inst = pickInstance(service, a, avoid: avoid) else {
+            tryFailed(a, .noHealthyUpstream)
+            return false
+        }
+        attempts[a].phase = .forward
+        attempts[a].instance = Int32(inst)
+        attempts[a].dispatched = true
+        calls[c].lastInstance = Int32(inst)
+        holdSlot(a, host: inst)
+        buildUpstreamPath(a, c, instance: inst)
+        let perTry = policies[Int(attempts[a].policy)].perTryTimeout
+        if perTry != .max {
+            engine.schedule(after: perTry, kind: EK.tryTimeout, target: Int32(a), data: Int64(attempts[a].gen))
+        }
+        return true
+    }
+
+    /// A try that waited for a circuit-breaker slot got one (from another try's release).
+    mutating func dispatchPending(_ a: Int) {
+        if engine.now >= measureStart { metrics.hop(.queue, engine.now - attempts[a].segStart, measuring: true) }
+        if dispatch(a) {
+            // Resume by event: the release that freed the slot is still in progress.
+            engine.schedule(after: 0, kind: EK.resume, target: Int32(a), data: Int64(attempts[a].gen))
+        }
+    }
+
+    mutating func resume(_ a: Int, _ gen: UInt32) {
+        guard attempts[a].gen == gen, attempts[a].phase == .forward else { return }
+        advance(a)
+    }
+
+    // MARK: - Segments
+
+    /// Starts one segment; returns true when it took no time (continue at once).
+    mutating func enterSegment(_ a: Int, _ s: Seg) -> Bool {
+        let now = engine.now
+        attempts[a].segStart = now
+        if s.proxy < 0 {
+            let cls: Int
+            if s.from < 0 || s.to < 0 {
+                cls = 3
+            } else if s.from == s.to {
+                cls = 0
+            } else if clusterOfNode[Int(s.from)] != clusterOfNode[Int(s.to)] {
+                cls = 4
+            } else {
+                let zf = zoneOfNode[Int(s.from)], zt = zoneOfNode[Int(s.to)]
+                if zf != zt && partitioned[zf * zoneCount + zt] {
+                    failAttempt(a, .connectFailure)
+                    return false
+                }
+                cls = zf == zt ? 1 : 2
+            }
+            if zeroWire[cls] {
+                if now >= measureStart { metrics.hops[HopKind.wire.rawValue].zeroTraversals += 1 }
+                return true
+            }
+            let d = wireDist[cls].sample(&wireRng)
+            engine.schedule(after: d, kind: EK.hopDone, target: Int32(a), data: Int64(attempts[a].gen))
+            return false
+        }
+        let p = Int(s.proxy)
+        if !proxies[p].up {
+            failAttempt(a, attempts[a].phase == .forward ? .connectFailure : .reset)
+            return false
+        }
+        if proxies[p].hop == .gateway, attempts[a].phase == .forward, !admitAtGateway(a, p) {
+            failAttempt(a, .rateLimited)
+            return false
+        }
+        switch proxies[p].station.arrive(Int64(a), at: now) {
+        case .serve:
+            attempts[a].atProxy = Int32(p)
+            let d = proxies[p].latency.sample(&proxyRng)
+            engine.schedule(after: d, kind: EK.hopDone, target: Int32(a), data: Int64(attempts[a].gen))
+        case .queued:
+            attempts[a].atProxy = Int32(p)
+            attempts[a].queuedAtProxy = true
+        case .rejected:
+            if now >= measureStart { metrics.roles[proxies[p].hop.rawValue].overflows += 1 }
+            failAttempt(a, .queueFull)
+        }
+        return false
+    }
+
+    var zoneCount: Int { max(1, scenario.cluster.zones.count) }
+
+    mutating func hopDone(_ a: Int, _ gen: UInt32) {
+        guard attempts[a].gen == gen else { return }
+        let now = engine.now
+        let att = attempts[a]
+        let s = segs[a * Self.maxSeg + Int(att.pos)]
+        let measuring = now >= measureStart
+        if s.proxy >= 0 {
+            let p = Int(s.proxy)
+            attempts[a].atProxy = -1
+            let hop = proxies[p].hop
+            metrics.hop(hop, now - att.segStart, measuring: measuring)
+            if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass }
+            let root = Int(att.root)
+            if root >= 0 && calls[root].gen == att.rootGen { calls[root].hops += 1 }
+            startNextAtProxy(p)
+        } else {
+            metrics.hop(.wire, now - att.segStart, measuring: measuring)
+        }
+        if att.phase == .forward { attempts[a].pos += 1 } else { attempts[a].pos -= 1 }
+        advance(a)
+    }
+
+    /// A proxy worker is free: the next waiting attempt starts its traversal.
+    mutating func startNextAtProxy(_ p: Int) {
+        let now = engine.now
+        if let next = proxies[p].station.depart(at: now) {
+            let n = Int(next)
+            if now >= measureStart {
+                let wait = now - attempts[n].segStart
+                metrics.hop(.queue, wait, measuring: true)
+                metrics.roles[proxies[p].hop.rawValue].queueWait.record(wait)
+            }
+            attempts[n].segStart = now
+            attempts[n].queuedAtProxy = false
+            let d = proxies[p].latency.sample(&proxyRng)
+            engine.schedule(after: d, kind: EK.hopDone, target: Int32(n), data: Int64(attempts[n].gen))
+        }
+    }
+
+    // MARK: - At the app
+
+    mutating func arriveAtApp(_ a: Int) {
+        let i = Int(attempts[a].instance)
+        let now = engine.now
+        if !instances[i].up {
+            failAttempt(a, .connectFailure)
+            return
+        }
+        if model.mtls == .strict, model.hasMesh, instances[i].certExpires <= now || callerCertExpired(a) {
+            failAttempt(a, .tls)
+            return
+        }
+        let c = Int(attempts[a].call)
+        if calls[c].measured { metrics.services[model.instances[i].service].attempts += 1 }
+        attempts[a].segStart = now
+        switch apps[i].arrive(Int64(a), at: now) {
+        case .serve:
+            startService(a)
+        case .queued:
+            attempts[a].phase = .appQueue
+        case .rejected:
+            failAttempt(a, .queueFull)
+        }
+    }
+
+    func callerCertExpired(_ a: Int) -> Bool {
+        let c = Int(attempts[a].call)
+        let ci = Int(calls[c].callerInstance)
+        return ci >= 0 && instances[ci].certExpires <= engine.now
+    }
+
+    mutating func startService(_ a: Int) {
+        let now = engine.now
+        let i = Int(attempts[a].instance)
+        let s = model.instances[i].service
+        if now >= measureStart, attempts[a].phase == .appQueue {
+            metrics.hop(.queue, now - attempts[a].segStart, measuring: true)
+        }
+        attempts[a].phase = .appService
+        attempts[a].segStart = now
+        // The request's own stream: the same draw in every topology (common random numbers).
+        var rng = RandomStream(seed: attempts[a].key, stream: UInt64(s))
+        var d = serviceTime[s].sample(&rng)
+        if let extra = instanceFaultLatency[i] ?? serviceFaultLatency[s] { d += extra.sample(&rng) }
+        let errorRate = max(serviceErrors[s], max(instanceFaultErrors[i], serviceFaultErrors[s]))
+        if errorRate > 0 && rng.uniform() < errorRate {
+            attempts[a].failure = .appError
+            attempts[a].origin = .appError
+        }
+        engine.schedule(after: d, kind: EK.serviceDone, target: Int32(a), data: Int64(attempts[a].gen))
+    }
+
+    mutating func serviceDone(_ a: Int, _ gen: UInt32) {
+        guard attempts[a].gen == gen else { return }
+        metrics.hop(.app, engine.now - attempts[a].segStart, measuring: engine.now >= measureStart)
+        attempts[a].phase = .calling
+        attempts[a].step = 0
+        if attempts[a].failure != .none { respond(a); return }
+        nextStep(a)
+    }
+
+    /// Runs the call graph's next step (one call, or a parallel group); responds after the last.
+    mutating func nextStep(_ a: Int) {
+        let i = Int(attempts[a].instance)
+        let s = model.instances[i].service
+        let steps = firstStep[s + 1] - firstStep[s]
+        while Int(attempts[a].step) < steps {
+            let k = Int(attempts[a].step)
+            let g = firstStep[s] + k
+            attempts[a].step += 1
+            var rng = RandomStream(seed: attempts[a].key, stream: 10_000 + UInt64(k))
+            let gen = attempts[a].gen
+            // A sentinel holds the step open while its calls start: a call that fails
+            // at once must not run the next step from inside this loop.
+            attempts[a].outstanding += 1
+            for j in 0..<(firstCall[g + 1] - firstCall[g]) {
+                let call = firstCall[g] + j
+                let probability = callProbability[call]
+                if probability < 1 && rng.uniform() >= probability { continue }
+                attempts[a].outstanding += 1
+                startChild(a, service: callTarget[call], slot: k * 64 + j)
+                if attempts[a].gen != gen { return }
+            }
+            attempts[a].outstanding -= 1
+            if attempts[a].outstanding > 0 { return }
+            if attempts[a].failure != .none { break }
+        }
+        if attempts[a].outstanding == 0 { respond(a) }
+    }
+
+    mutating func startChild(_ a: Int, service: Int, slot: Int) {
+        let i = Int(attempts[a].instance)
+        var r = CallRec()
+        r.root = attempts[a].root
+        r.rootGen = attempts[a].rootGen
+        r.parent = Int32(a)
+        r.parentGen = attempts[a].gen
+        r.service = Int32(service)
+        r.callerInstance = Int32(i)
+        r.callerNode = Int32(model.instances[i].node)
+        r.callerSidecar = Int32(model.instances[i].sidecar)
+        r.start = engine.now
+        r.key = SplitMix64.mix(attempts[a].key &+ UInt64(slot + 1) &* 0xD1B5_4A32_D192_ED03)
+        setInternalRoute(&r, callerService: model.instances[i].service, callerLibrary: model.instanceLibrary(i))
+        activeRequests += 1
+        startCall(allocCall(r))
+    }
+
+    /// The app has its answer (or its error): free the worker, send the response back.
+    mutating func respond(_ a: Int) {
+        let i = Int(attempts[a].instance)
+        releaseApp(i)
+        attempts[a].phase = .backward
+        attempts[a].pos = attempts[a].nseg - 1
+        advance(a)
+    }
+
+    mutating func releaseApp(_ i: Int) {
+        guard instances[i].up else { return } // a crashed instance's station was emptied
+        if let next = apps[i].depart(at: engine.now) {
+            let n = Int(next)
+            startService(n)
+        }
+    }
+
+    // MARK: - Back at the enforcer
+
+    /// The response reached the enforcer: it observes the host, then retries or answers.
+    mutating func tryReturned(_ a: Int) {
+        let f = attempts[a].failure
+        let origin = attempts[a].origin == .none ? f : attempts[a].origin
+        releaseSlot(a)
+        if attempts[a].orphan { freeAttempt(a); return }
+        observeOutcome(a, f)
+        decide(Int(attempts[a].call), attempts[a].callGen, f, origin: origin, carrier: a)
+    }
+
+    /// A try failed where it stands and the enforcer learns of it at once.
+    mutating func tryFailed(_ a: Int, _ f: Failure) {
+        let c = Int(attempts[a].call), callGen = attempts[a].callGen
+        let orphan = attempts[a].orphan
+        releaseSlot(a)
+        freeAttempt(a)
+        if orphan { return }
+        decide(c, callGen, f, origin: f, carrier: nil)
+    }
+
+    /// The enforcer's decision on a try's outcome: a retry after back-off, or the answer.
+    /// `carrier`: the try that brought the response back, which then carries the answer
+    /// through the prefix (nil: the answer reaches the caller at once).
+    mutating func decide(_ c: Int, _ callGen: UInt32, _ f: Failure, origin: Failure, carrier: Int?) {
+        guard calls[c].gen == callGen, !calls[c].decided else {
+            if let a = carrier { freeAttempt(a) }
+            return
+        }
+        releaseRetrySlot(c)
+        calls[c].attempt = -1
+        if f != .none && scheduleRetry(c, f) {
+            if let a = carrier { freeAttempt(a) }
+            return
+        }
+        calls[c].decided = true
+        if let a = carrier {
+            attempts[a].carriesAnswer = true
+            attempts[a].failure = f
+            attempts[a].origin = origin
+            advance(a)
+        } else {
+            finishCall(c, f, origin: origin)
+        }
+    }
+
+    /// The answer reached the caller.
+    mutating func answerDelivered(_ a: Int) {
+        let c = Int(attempts[a].call), callGen = attempts[a].callGen
+        let f = attempts[a].failure, origin = attempts[a].origin
+        freeAttempt(a)
+        guard calls[c].gen == callGen else { return }
+        finishCall(c, f, origin: origin == .none ? f : origin)
+    }
+
+    /// Fails a try where it stands: resources it holds are released, and whoever is
+    /// responsible for it learns at once (the enforcer if it passed it, else the caller).
+    mutating func failAttempt(_ a: Int, _ f: Failure) {
+        let att = attempts[a]
+        let now = engine.now
+        if att.instance >= 0 && att.dispatched && !att.carriesAnswer {
+            let i = Int(att.instance)
+            switch att.phase {
+            case .appQueue: if instances[i].up { _ = apps[i].withdraw(Int64(a), at: now) }
+            case .appService, .calling: releaseApp(i)
+            default: break
+            }
+        }
+        if att.atProxy >= 0, proxies[Int(att.atProxy)].up {
+            let p = Int(att.atProxy)
+            if att.queuedAtProxy {
+                _ = proxies[p].station.withdraw(Int64(a), at: now)
+            } else {
+                startNextAtProxy(p) // its worker is free again
+            }
+            attempts[a].atProxy = -1
+        }
+        if att.phase == .pending { unlinkPending(a) }
+        if att.dispatched && !att.carriesAnswer {
+            // Outlier detection blames the host for what happened at or on the way to it.
+            let atHost = att.phase != .forward || att.pos >= att.nseg
+            if !att.orphan, atHost || f == .connectFailure || f == .reset || f == .tls {
+                observeOutcome(a, f)
+            }
+            tryFailed(a, f)
+            return
+        }
+        // In the prefix: the enforcer never had it (or had already answered).
+        let c = Int(att.call), callGen = att.callGen
+        releaseSlot(a)
+        freeAttempt(a)
+        if att.orphan || calls[c].gen != callGen { return }
+        calls[c].decided = true
+        releaseRetrySlot(c)
+        finishCall(c, f, origin: f)
+    }
+
+    // MARK: - The caller has its answer
+
+    /// The call is over: counted, and its caller (a parent try, or the traffic source) told.
+    mutating func finishCall(_ c: Int, _ f: Failure, origin: Failure) {
+        let now = engine.now
+        releaseRetrySlot(c)
+        activeRequests -= 1
+        let s = Int(calls[c].service)
+        if calls[c].measured {
+            metrics.finishedCall(service: s, failure: origin == .none ? f : origin, ok: f == .none,
+                                 latency: now - calls[c].start)
+        }
+        if f != .none && now >= measureStart { metrics.callFailed(at: now) }
+        let parent = Int(calls[c].parent)
+        if parent < 0 {
+            finishRoot(c, origin == .none ? f : origin)
+            return
+        }
+        let parentGen = calls[c].parentGen
+        freeCall(c)
+        guard attempts[parent].gen == parentGen, attempts[parent].phase == .calling else { return }
+        if f != .none && attempts[parent].failure == .none {
+            // The app answers its caller with a 503 of its own; the report keeps the first cause.
+            attempts[parent].failure = .appError
+            attempts[parent].origin = origin
+        }
+        attempts[parent].outstanding -= 1
+        if attempts[parent].outstanding == 0 { nextStep(parent) }
+    }
+
+    mutating func finishRoot(_ c: Int, _ f: Failure) {
+        let now = engine.now
+        rootsInFlight -= 1
+        if calls[c].measured {
+            metrics.record(start: calls[c].start, end: now, failure: f, source: Int(calls[c].source),
+                           measureStart: measureStart)
+            metrics.rootHops += Int(calls[c].hops)
+        }
+        let k = Int(calls[c].source), client = calls[c].client
+        let start = calls[c].start
+        freeCall(c)
+        if client >= 0 {
+            // Closed loop: this connection sends again at its pace, or at once if late.
+            scheduleClientSend(k, client: Int(client), after: start)
+        }
+    }
+}
