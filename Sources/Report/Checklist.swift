@@ -393,17 +393,11 @@ struct TopologyCheck {
         return (sameZone + (k - 1) * n.crossCluster.mean) / k
     }
 
-    /// Proxy time one internal call adds, both directions, without queueing.
+    /// Proxy time one internal call adds, both directions, without queueing: the proxies
+    /// the simulation's routing puts on an internal call (`CompiledTopology.pathRoles`).
     var proxyTimePerCall: Double {
-        func mean(_ ids: [Int]) -> Double { ids.first.map { model.proxies[$0].profile.latency.mean } ?? 0 }
-        switch spec.kind {
-        case .none: return 0
-        case .gateway: return spec.internal == .viaGateway ? 2 * mean(model.gatewayReplicas) : 0
-        case .sidecar, .combined:
-            return 4 * (model.proxies.first { $0.hop == .sidecar }?.profile.latency.mean ?? 0)
-        case .sidecarless:
-            return 4 * mean(model.nodeProxy) + 2 * mean(model.waypointReplicas)
-        }
+        func mean(_ role: HopKind) -> Double { model.proxies.first { $0.hop == role }?.profile.latency.mean ?? 0 }
+        return 2 * model.pathRoles(external: false).reduce(0) { $0 + mean($1) }
     }
 
     /// Mean time a request holds one of the service's workers: its own work plus the time

@@ -1,0 +1,133 @@
+import Calibration
+import Foundation
+@testable import Report
+import Scenario
+import SimCore
+import Topology
+import XCTest
+
+/// services.csv, proxies.csv, summary's new columns and service expectations.
+final class ServiceReportTests: XCTestCase {
+    static func run(_ yaml: String) throws -> Runner.Result {
+        let s = try ScenarioLoader.parse(text: yaml, fileName: "report-test.yaml")
+        return try Runner.run(s, options: Runner.Options(jobs: 1))
+    }
+
+    static func rows(_ csv: String) -> [[String]] {
+        csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    /// A chain front → mid → back where back always answers 503, in a sidecar mesh whose
+    /// proxies retry 503 twice (Istio's default 2 retries, breakers at 2^32−1 so no slot
+    /// limit). Every call is 3 tries at every hop, and a failed try of mid is a 503 that
+    /// mid's caller retries: per root request front gets 3 tries (the ingress retries),
+    /// mid 3 calls × 3 tries = 9, back 9 calls × 3 tries = 27. services.csv shows it
+    /// directly: attempts = 3 × calls on each hop, calls(next) = attempts(previous).
+    func testRetryAmplificationAcrossHopsIsExactInServicesCSV() throws {
+        let r = try Self.run("""
+            scenario: amplification
+            duration: 20s
+            services:
+              front: { replicas: 2, workers: unlimited, queue: unlimited, service_time: const(1ms), calls: [mid] }
+              mid: { replicas: 2, workers: unlimited, queue: unlimited, service_time: const(1ms), calls: [back] }
+              back: { replicas: 2, workers: unlimited, queue: unlimited, service_time: const(1ms), errors: 100% }
+            traffic:
+              - { name: users, from: external, to: front, rate: 20/s }
+            topologies:
+              - name: mesh
+                kind: sidecar
+                preset: istio-1.24
+                policies: { retries: { attempts: 2, on: [unavailable], backoff: none } }
+            """)
+        let m = r.topologies[0].runs[0]
+        let roots = m.requests
+        XCTAssertGreaterThan(roots, 300)
+        // Calls started near the end may not have finished their tries: compare finished work.
+        let front = m.services[0], mid = m.services[1], back = m.services[2]
+        XCTAssertEqual(front.calls, m.started)
+        XCTAssertEqual(front.attempts, 3 * front.calls, accuracy: 3)
+        XCTAssertEqual(mid.calls, front.attempts, accuracy: 3)
+        XCTAssertEqual(mid.attempts, 3 * mid.calls, accuracy: 9)
+        XCTAssertEqual(back.calls, mid.attempts, accuracy: 9)
+        XCTAssertEqual(back.attempts, 3 * back.calls, accuracy: 27)
+        // The same figures in the file, per line.
+        let csv = Self.rows(Reports.servicesCSV(r))
+        XCTAssertEqual(csv[0], ["topology", "service", "calls", "attempts", "succeeded", "success_rate",
+                                "errors_timeout", "errors_unavailable", "errors_refused", "errors_tls",
+                                "errors_rate_limited", "errors_overflow", "p50_ms", "p99_ms", "utilization"])
+        let backRow = try XCTUnwrap(csv.first { $0.count > 1 && $0[1] == "back" })
+        XCTAssertEqual(Int(backRow[2]), back.calls)
+        XCTAssertEqual(Int(backRow[3]), back.attempts)
+        XCTAssertEqual(backRow[12], "", "no successful call: no latency, an empty cell")
+        XCTAssertEqual(backRow[13], "")
+    }
+
+    /// summary.csv keeps every earlier column in place and appends the new ones; a run
+    /// with no failure leaves failed_p50_ms/failed_p99_ms empty, not 0.
+    func testSummaryAppendsOverflowIncompleteAndFailedLatency() throws {
+        let r = try Self.run("""
+            scenario: summary
+            duration: 10s
+            services: { a: { service_time: const(1ms) } }
+            traffic: [ { name: t, to: a, rate: 10/s } ]
+            topologies: [ { name: d, kind: none } ]
+            """)
+        let csv = Self.rows(Reports.summaryCSV(r))
+        XCTAssertEqual(Array(csv[0].suffix(4)), ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms"])
+        XCTAssertEqual(csv[0][csv[0].count - 5], "proxy_cpu_cores", "the earlier columns come first, unchanged")
+        XCTAssertEqual(Array(csv[1].suffix(2)), ["", ""])
+        XCTAssertEqual(csv[1][csv[1].count - 4], "0")
+    }
+
+    /// `TOPOLOGY:SERVICE.METRIC` expectations read services.csv's figures.
+    func testServiceExpectations() throws {
+        let r = try Self.run("""
+            scenario: service-expect
+            duration: 20s
+            services:
+              front: { replicas: 2, service_time: const(1ms), calls: [back] }
+              back: { replicas: 2, service_time: const(1ms), errors: 100% }
+            traffic:
+              - { name: users, from: external, to: front, rate: 20/s }
+            topologies:
+              - name: mesh
+                kind: sidecar
+                preset: istio-1.24
+                policies: { retries: { attempts: 2, on: [unavailable], backoff: none } }
+              - { name: direct, kind: none }
+            expect:
+              - "mesh:back.attempts > 1000"
+              - "mesh:back.attempts > direct:back.attempts"
+              - "mesh:back.success_rate == 0%"
+              - "mesh:front.calls == mesh.requests"
+              - "direct:back.p99 < 1s"
+            """)
+        let outcomes = ExpectationCheck.evaluate(r)
+        XCTAssertEqual(outcomes.map(\.passed), [true, true, true, false, false])
+        // The last: no call to back ever succeeded, so there is no latency to compare.
+        XCTAssertTrue(outcomes[4].lhs.mean.isNaN)
+    }
+
+    func testServiceExpectationErrorsArePositioned() {
+        let yaml = """
+            scenario: bad
+            duration: 10s
+            services: { a: { service_time: const(1ms) } }
+            traffic: [ { name: t, to: a, rate: 10/s } ]
+            topologies: [ { name: d, kind: none } ]
+            expect:
+              - "d:b.attempts > 1"
+              - "d.attempts > 1"
+            """
+        XCTAssertThrowsError(try ScenarioLoader.parse(text: yaml, fileName: "bad.yaml")) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("bad.yaml:7:8: error: unknown service 'b'"), text)
+            XCTAssertTrue(text.contains("bad.yaml:8:8: error: unknown metric 'attempts' ('attempts' is per service"), text)
+        }
+    }
+}
+
+private func XCTAssertEqual(_ a: Int, _ b: Int, accuracy: Int, _ message: String = "",
+                            file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertTrue(abs(a - b) <= accuracy, "\(a) is not \(b) ± \(accuracy) \(message)", file: file, line: line)
+}
