@@ -225,7 +225,7 @@ public enum Reports {
         let s = r.scenario
         let reps = s.replications
         var rows: [[String]] = [["topology", "kind", "requests", "success", "p50 ms", "p99 ms", "timeouts", "unavail",
-                                 "refused", "tls", "429", "hops", "proxies", "mem MB", "vCPU"]]
+                                 "refused", "tls", "429", "ovfl", "hops", "proxies", "mem MB", "vCPU"]]
         for t in r.topologies {
             let v = { (m: Metric) in summarize(m, t, scenario: s) }
             func withCI(_ m: Metric, _ d: Int, scale: Double = 1) -> String {
@@ -236,7 +236,7 @@ public enum Reports {
                          withCI(.successRate, 2, scale: 100) + "%", withCI(.p50, 2), withCI(.p99, 2),
                          fmt(v(.errors(.timeout)).mean, 0), fmt(v(.errors(.unavailable)).mean, 0),
                          fmt(v(.errors(.refused)).mean, 0), fmt(v(.errors(.tls)).mean, 0),
-                         fmt(v(.errors(.rateLimited)).mean, 0), fmt(v(.hops).mean, 1),
+                         fmt(v(.errors(.rateLimited)).mean, 0), fmt(v(.errors(.overflow)).mean, 0), fmt(v(.hops).mean, 1),
                          "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 0), fmt(v(.proxyCPUCores).mean, 2)])
         }
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
