@@ -46,24 +46,26 @@ extension TopologySimulation {
     /// A try: the first walks the prefix, a retry starts at the enforcer.
     mutating func startTry(_ c: Int, first: Bool) {
         calls[c].tries += 1
-        let call = calls[c]
+        // Field by field: copying the whole record (prefix included) costs more than the try.
+        let split = calls[c].prefixCount
         var t = Attempt()
         t.phase = .forward
         t.call = Int32(c)
-        t.callGen = call.gen
-        t.policy = call.policy
-        t.enforcer = call.enforcer
-        t.upstream = call.upstream
-        t.key = call.key &+ UInt64(call.tries) &* 0x9E37_79B9_7F4A_7C15
-        t.root = call.root
-        t.rootGen = call.rootGen
-        t.split = call.prefix.count
-        t.nseg = call.prefix.count
-        t.pos = first ? 0 : call.prefix.count
+        t.callGen = calls[c].gen
+        t.policy = calls[c].policy
+        t.enforcer = calls[c].enforcer
+        t.upstream = calls[c].upstream
+        t.key = calls[c].key &+ UInt64(calls[c].tries) &* 0x9E37_79B9_7F4A_7C15
+        t.root = calls[c].root
+        t.rootGen = calls[c].rootGen
+        t.split = split
+        t.nseg = split
+        t.pos = first ? 0 : split
         t.segStart = engine.now
         let a = allocAttempt(t)
         let base = a * Self.maxSeg
-        for k in 0..<Int(call.prefix.count) { segs[base + k] = call.prefix[k] }
+        let pre = c * Self.maxPrefix
+        for k in 0..<Int(split) { segs[base + k] = prefixSegs[pre + k] }
         calls[c].attempt = Int32(a)
         calls[c].attemptGen = attempts[a].gen
         advance(a)
@@ -71,21 +73,21 @@ extension TopologySimulation {
 
     /// Moves a try along its path until it has to wait for an event.
     mutating func advance(_ a: Int) {
+        let base = a * Self.maxSeg
         while true {
-            let att = attempts[a]
-            let base = a * Self.maxSeg
-            if att.phase == .forward {
-                if att.pos == att.split && !att.dispatched {
+            let phase = attempts[a].phase, pos = attempts[a].pos
+            if phase == .forward {
+                if pos == attempts[a].split && !attempts[a].dispatched {
                     if !enforcerSends(a) { return }
                     continue
                 }
-                if att.pos >= att.nseg { arriveAtApp(a); return }
-                if !enterSegment(a, segs[base + Int(att.pos)]) { return }
+                if pos >= attempts[a].nseg { arriveAtApp(a); return }
+                if !enterSegment(a, segs[base + Int(pos)]) { return }
                 attempts[a].pos += 1
-            } else if att.phase == .backward {
-                if att.pos == att.split - 1 && !att.carriesAnswer { tryReturned(a); return }
-                if att.pos < 0 { answerDelivered(a); return }
-                if !enterSegment(a, segs[base + Int(att.pos)]) { return }
+            } else if phase == .backward {
+                if pos == attempts[a].split - 1 && !attempts[a].carriesAnswer { tryReturned(a); return }
+                if pos < 0 { answerDelivered(a); return }
+                if !enterSegment(a, segs[base + Int(pos)]) { return }
                 attempts[a].pos -= 1
             } else {
                 return
@@ -214,22 +216,22 @@ extension TopologySimulation {
     mutating func hopDone(_ a: Int, _ gen: UInt32) {
         guard attempts[a].gen == gen else { return }
         let now = engine.now
-        let att = attempts[a]
-        let s = segs[a * Self.maxSeg + Int(att.pos)]
+        let s = segs[a * Self.maxSeg + Int(attempts[a].pos)]
+        let segStart = attempts[a].segStart
         let measuring = now >= measureStart
         if s.proxy >= 0 {
             let p = Int(s.proxy)
             attempts[a].atProxy = -1
             let hop = proxies[p].hop
-            metrics.hop(hop, now - att.segStart, measuring: measuring)
+            metrics.hop(hop, now - segStart, measuring: measuring)
             if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass }
-            let root = Int(att.root)
-            if root >= 0 && calls[root].gen == att.rootGen { calls[root].hops += 1 }
+            let root = Int(attempts[a].root)
+            if root >= 0 && calls[root].gen == attempts[a].rootGen { calls[root].hops += 1 }
             startNextAtProxy(p)
         } else {
-            metrics.hop(.wire, now - att.segStart, measuring: measuring)
+            metrics.hop(.wire, now - segStart, measuring: measuring)
         }
-        if att.phase == .forward { attempts[a].pos += 1 } else { attempts[a].pos -= 1 }
+        if attempts[a].phase == .forward { attempts[a].pos += 1 } else { attempts[a].pos -= 1 }
         advance(a)
     }
 

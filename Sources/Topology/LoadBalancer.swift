@@ -23,10 +23,27 @@ extension TopologySimulation {
         guard n > 0 else { return nil }
         let now = engine.now
         let u = Int(attempts[a].upstream)
-        let pol = policies[Int(attempts[a].policy)]
+        // Fields, not the whole policy: copying it retains its sets and distributions.
+        let pi = Int(attempts[a].policy)
+        let panicThreshold = policies[pi].panicThreshold
+        let passive = policies[pi].passive
+        let lb = policies[pi].loadBalancing
         let route = calls[Int(attempts[a].call)].route
         // Gateways (and their load balancers) run active health checks.
         let gatewayView = route == .hub || route == .edge
+        // Fast path: a caller keeping no health view and no active health checks, taking
+        // the next known host round robin (a client library, or a proxy without ejection).
+        if lb == .roundRobin && !gatewayView && !policies[pi].observesHosts && u >= 0 && avoid < 0 {
+            let start = Int(upstreams[u].rr)
+            for k in 0..<n {
+                let i = first + (start + k) % n
+                if instances[i].knownAt <= now {
+                    upstreams[u].rr = Int32((start + k + 1) % n)
+                    return i
+                }
+            }
+            return nil
+        }
         let firstHost = u >= 0 ? Int(upstreams[u].firstHost) : -1
         let hosts = u >= 0 ? upstreams[u].hosts : Int32(n)
         @inline(__always) func known(_ i: Int) -> Bool { instances[i].knownAt <= now }
@@ -36,20 +53,20 @@ extension TopologySimulation {
             if firstHost >= 0 {
                 let h = firstHost + (i - first)
                 if hostViews[h].ejectedUntil > now { return false }
-                if let ph = pol.passive, passivelyDown(h, ph, hosts: hosts, now: now) { return false }
+                if let ph = passive, passivelyDown(h, ph, hosts: hosts, now: now) { return false }
             }
             return true
         }
         var healthy = 0
         for i in first..<end where eligible(i) { healthy += 1 }
-        let panic = pol.panicThreshold > 0 && Double(healthy) < pol.panicThreshold * Double(n)
+        let panic = panicThreshold > 0 && Double(healthy) < panicThreshold * Double(n)
         if healthy == 0 && !panic { return nil }
         let avoidable = avoid >= first && avoid < end && healthy > (eligible(avoid) ? 1 : 0)
         func ok(_ i: Int) -> Bool {
             if avoidable && i == avoid { return false }
             return panic ? known(i) : eligible(i)
         }
-        switch pol.loadBalancing {
+        switch lb {
         case .roundRobin:
             let start = u >= 0 ? Int(upstreams[u].rr) : 0
             for k in 0..<n {

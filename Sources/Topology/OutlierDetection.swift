@@ -25,10 +25,11 @@ extension TopologySimulation {
     mutating func observeOutcome(_ a: Int, _ f: Failure) {
         let u = Int(attempts[a].upstream), i = Int(attempts[a].instance)
         guard u >= 0, i >= 0, f != .overflow else { return }
-        let pol = policies[Int(attempts[a].policy)]
+        let pi = Int(attempts[a].policy)
+        guard policies[pi].observesHosts else { return }
         let h = hostView(u, instance: i)
-        if let od = pol.outlier { outlierObserve(u, h, f, od) }
-        if let ph = pol.passive { passiveObserve(u, h, f, ph) }
+        if let od = policies[pi].outlier { outlierObserve(u, h, f, od) }
+        if let ph = policies[pi].passive { passiveObserve(u, h, f, ph) }
     }
 
     // MARK: - Envoy outlier detection

@@ -22,8 +22,8 @@ extension TopologySimulation {
     /// retry budget (or breaker) allow it; false when the call must be answered now.
     mutating func scheduleRetry(_ c: Int, _ f: Failure) -> Bool {
         let pi = Int(calls[c].policy)
+        guard Int(calls[c].tries) <= policies[pi].retries, (policies[pi].retryMask & f.bit) != 0 else { return false }
         let pol = policies[pi]
-        guard Int(calls[c].tries) <= pol.retries, (pol.retryMask & f.bit) != 0 else { return false }
         let u = Int(calls[c].upstream)
         if u >= 0 {
             let now = engine.now
@@ -129,6 +129,7 @@ extension TopologySimulation {
         let u = Int(calls[c].upstream)
         guard u >= 0, upstreams[u].firstBucket >= 0,
               case .ratio(_, _, let ttl)? = policies[Int(calls[c].policy)].budget else { return }
+        // (firstBucket >= 0 only for upstreams whose policy has a Linkerd-style budget.)
         budgetBuckets[budgetBucket(u, ttl: ttl, now: engine.now)].requests += 1
     }
 }

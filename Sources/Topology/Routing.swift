@@ -96,8 +96,13 @@ extension TopologySimulation {
     /// enforcer where it enforces, and writes the prefix. Returns false when no replica is up
     /// (the load balancer in front of them has nowhere to send it).
     mutating func buildPrefix(_ c: Int) -> Bool {
-        var pre = Prefix()
-        func add(_ s: Seg) { pre[Int(pre.count)] = s; pre.count += 1 }
+        let base = c * Self.maxPrefix
+        var count = 0
+        func add(_ s: Seg) {
+            precondition(count < Self.maxPrefix, "a prefix has at most \(Self.maxPrefix) segments")
+            prefixSegs[base + count] = s
+            count += 1
+        }
         let callerNode = Int(calls[c].callerNode)
         switch calls[c].route {
         case .direct:
@@ -123,7 +128,7 @@ extension TopologySimulation {
                 add(Seg(proxy: calls[c].callerSidecar))
             }
         }
-        calls[c].prefix = pre
+        calls[c].prefixCount = Int8(count)
         calls[c].upstream = upstreamSlot(enforcer: Int(calls[c].enforcer), service: Int(calls[c].service),
                                          policy: Int(calls[c].policy))
         return true
@@ -134,6 +139,12 @@ extension TopologySimulation {
         let base = a * Self.maxSeg
         var n = Int(attempts[a].split)
         let instNode = model.instances[inst].node
+        if calls[c].route == .direct && model.eastWest.isEmpty {
+            // The common case (a client library straight to the pod): one wire.
+            segs[base + n] = Seg(from: Int16(calls[c].callerNode), to: Int16(instNode))
+            attempts[a].nseg = Int8(n + 1)
+            return
+        }
         func add(_ s: Seg) { segs[base + n] = s; n += 1 }
         let sidecar = model.instances[inst].sidecar
         let from: Int

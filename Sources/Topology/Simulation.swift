@@ -83,8 +83,9 @@ public struct TopologySimulation: Sendable {
         var upstream: Int32 = -1
         /// The shared proxy replica (gateway, ingress, waypoint) the call goes through, or -1.
         var shared: Int32 = -1
-        /// The path up to and including the enforcing proxy, walked once per call.
-        var prefix = Prefix()
+        /// Segments of the path up to and including the enforcing proxy (in `prefixSegs`),
+        /// walked once per call.
+        var prefixCount: Int8 = 0
         /// The try in progress (-1: none, e.g. waiting out a back-off).
         var attempt: Int32 = -1
         var attemptGen: UInt32 = 0
@@ -96,16 +97,6 @@ public struct TopologySimulation: Sendable {
         var backoffStart: SimTime = 0
         /// The route timeout is running (it starts when the enforcer first sends upstream).
         var routeTimerArmed = false
-    }
-
-    /// The segments before the enforcer's upstream side, at most four.
-    struct Prefix {
-        var count: Int8 = 0
-        var s0 = Seg(), s1 = Seg(), s2 = Seg(), s3 = Seg()
-        subscript(_ i: Int) -> Seg {
-            get { i == 0 ? s0 : i == 1 ? s1 : i == 2 ? s2 : s3 }
-            set { if i == 0 { s0 = newValue } else if i == 1 { s1 = newValue } else if i == 2 { s2 = newValue } else { s3 = newValue } }
-        }
     }
 
     /// One try of a call.
@@ -155,6 +146,9 @@ public struct TopologySimulation: Sendable {
     }
 
     static let maxSeg = 12
+    /// A call's prefix: at most a node proxy, a wire through an east-west gateway (three
+    /// segments) and a waypoint.
+    static let maxPrefix = 6
 
     /// What every caller agrees on about an instance (its process, its certificate, discovery).
     /// What a caller *thinks* of it (ejected, failed) lives per caller in `hostViews`.
@@ -188,6 +182,8 @@ public struct TopologySimulation: Sendable {
     var attempts: [Attempt] = []
     var freeAttempts: [Int32] = []
     var segs: [Seg] = []
+    /// Each call's prefix, `maxPrefix` per call slot (kept apart so the call record stays small).
+    var prefixSegs: [Seg] = []
     var policies: [CompiledPolicy]
     /// Per (enforcer, service): the slot in `upstreams`, or -1 before first use.
     var upstreamSlot: [Int32]
@@ -480,16 +476,19 @@ public struct TopologySimulation: Sendable {
         startCall(c)
     }
 
-    mutating func allocCall(_ rec: CallRec) -> Int {
-        var r = rec
-        r.live = true
+    /// Stores a new call in a free slot: one copy of the record, then the slot's own fields.
+    mutating func allocCall(_ rec: consuming CallRec) -> Int {
         if let s = freeCalls.popLast() {
             let i = Int(s)
-            r.gen = calls[i].gen
-            calls[i] = r
+            let gen = calls[i].gen
+            calls[i] = rec
+            calls[i].gen = gen
+            calls[i].live = true
             return i
         }
-        calls.append(r)
+        calls.append(rec)
+        calls[calls.count - 1].live = true
+        prefixSegs.append(contentsOf: repeatElement(Seg(), count: Self.maxPrefix))
         return calls.count - 1
     }
 
@@ -499,12 +498,12 @@ public struct TopologySimulation: Sendable {
         freeCalls.append(Int32(c))
     }
 
-    mutating func allocAttempt(_ t: Attempt) -> Int {
-        var t = t
+    mutating func allocAttempt(_ t: consuming Attempt) -> Int {
         if let s = freeAttempts.popLast() {
             let i = Int(s)
-            t.gen = attempts[i].gen
+            let gen = attempts[i].gen
             attempts[i] = t
+            attempts[i].gen = gen
             return i
         }
         attempts.append(t)

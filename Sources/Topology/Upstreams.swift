@@ -100,9 +100,9 @@ extension TopologySimulation {
     mutating func admitUpstream(_ a: Int) -> Admission {
         let u = Int(attempts[a].upstream)
         guard u >= 0 else { return .go }
-        let pol = policies[Int(attempts[a].policy)]
-        if Int(upstreams[u].active) < pol.maxActive && upstreams[u].pending == 0 { return .go }
-        if Int(upstreams[u].pending) < pol.maxPending {
+        let pi = Int(attempts[a].policy)
+        if Int(upstreams[u].active) < policies[pi].maxActive && upstreams[u].pending == 0 { return .go }
+        if Int(upstreams[u].pending) < policies[pi].maxPending {
             // FIFO through `nextPending`.
             attempts[a].nextPending = -1
             if upstreams[u].pendingTail >= 0 {
@@ -117,10 +117,12 @@ extension TopologySimulation {
         return .overflow
     }
 
-    /// Takes an active-request slot at the upstream and on the chosen host.
+    /// Takes an active-request slot at the upstream and on the chosen host. Client libraries
+    /// whose policy reads no such count (no breakers, no Envoy budget, not least request)
+    /// skip it: proxies always count, for their connections figure.
     mutating func holdSlot(_ a: Int, host inst: Int) {
         let u = Int(attempts[a].upstream)
-        guard u >= 0 else { return }
+        guard u >= 0, upstreams[u].role >= 0 || policies[Int(attempts[a].policy)].countsActive else { return }
         upstreams[u].active += 1
         hostViews[hostView(u, instance: inst)].active += 1
         let e = Int(attempts[a].enforcer)
@@ -145,8 +147,9 @@ extension TopologySimulation {
         if i >= 0 { hostViews[hostView(u, instance: i)].active -= 1 }
         let e = Int(attempts[a].enforcer)
         if e >= 0 { enforcerActive[e] -= 1 }
-        let pol = policies[Int(attempts[a].policy)]
-        while upstreams[u].pending > 0 && Int(upstreams[u].active) < pol.maxActive {
+        guard upstreams[u].pending > 0 else { return }
+        let maxActive = policies[Int(attempts[a].policy)].maxActive
+        while upstreams[u].pending > 0 && Int(upstreams[u].active) < maxActive {
             let next = Int(upstreams[u].pendingHead)
             unlinkPending(next)
             dispatchPending(next)

@@ -144,7 +144,15 @@ struct CompiledPolicy: Sendable {
         passive = l7 ? p.passiveHealth : nil
         if let od = outlier { panicThreshold = od.panicThreshold ?? panicDefault } else if passive != nil { panicThreshold = panicDefault }
         if let lb = p.loadBalancing { loadBalancing = lb }
+        countsActive = maxActive != .max || maxPending != .max || budget != nil
+            || loadBalancing == .leastRequest || loadBalancing == .powerOfTwo
+        observesHosts = outlier != nil || passive != nil
     }
 
-    var hasBreakers: Bool { maxActive != .max || maxPending != .max || maxRetries != .max || budget != nil }
+    /// Whether requests in progress must be counted (breakers, an Envoy budget, least request).
+    /// Stored, not computed: the hot path reads it per try, and reading the optionals
+    /// would retain and release their payloads.
+    private(set) var countsActive = false
+    /// Whether the enforcer keeps any per-host health (outlier detection, passive health).
+    private(set) var observesHosts = false
 }

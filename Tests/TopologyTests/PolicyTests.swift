@@ -280,3 +280,27 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(istio.errorCount(.unavailable), istio.requests)
     }
 }
+
+/// Paths split at the enforcer still hold every segment: the longest prefix is a node
+/// proxy, a wire through two east-west gateways' worth of segments and a waypoint.
+final class RoutingTests: XCTestCase {
+    func testCrossClusterWaypointPathsRunWhole() throws {
+        let s = try PolicyTests.scenario("""
+            scenario: cross-cluster-waypoint
+            duration: 20s
+            cluster: { nodes: 4, clusters: 2 }
+            services:
+              front: { replicas: 2, service_time: const(1ms), calls: [back], cluster: 0 }
+              back: { replicas: 2, service_time: const(1ms), cluster: 1 }
+            traffic:
+              - { name: t, from: internal, to: front, rate: 50/s }
+            topologies:
+              - { name: ambient, kind: sidecarless, preset: istio-ambient, waypoint: { replicas: 1 } }
+            """)
+        let m = try PolicyTests.sim(s, "ambient").metrics
+        XCTAssertGreaterThan(m.requests, 900)
+        XCTAssertEqual(m.succeeded, m.requests)
+        // Every front → back call crosses clusters once each way through an east-west gateway.
+        XCTAssertGreaterThanOrEqual(m.hops[HopKind.eastWest.rawValue].traversals, 2 * m.requests)
+    }
+}
