@@ -70,8 +70,13 @@ enum Support {
 
     static func topsim(_ args: [String], environment: [String: String] = [:]) throws -> Outcome {
         let bin = try XCTUnwrap(topsimBinary(), "topsim not found next to the test bundle (build it with --build-tests)")
+        return try run(bin.path, args, environment: environment)
+    }
+
+    /// A program with the shard variables of the test's own environment removed.
+    static func run(_ program: String, _ args: [String], environment: [String: String] = [:]) throws -> Outcome {
         let p = Process()
-        p.executableURL = bin
+        p.executableURL = URL(fileURLWithPath: program)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         for k in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_STEP",

@@ -185,6 +185,50 @@ final class SweepCommandTests: XCTestCase {
                        try Support.contents(URL(fileURLWithPath: merged)))
     }
 
+    /// deploy/kubernetes/*.yaml as a cluster would run them: the Indexed Job's command through
+    /// `/bin/sh -c` once per JOB_COMPLETION_INDEX, then the merge Job's, with the paths moved
+    /// to a temporary folder and shorter runs (--set warmup=0s --duration 1s --replications 1 appended).
+    func testTheKubernetesManifestsShardAndMerge() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        func command(_ file: String, after marker: String) throws -> String {
+            let text = try String(contentsOf: repo.appendingPathComponent("deploy/kubernetes/\(file)"), encoding: .utf8)
+            let lines = text.components(separatedBy: "\n")
+            let i = try XCTUnwrap(lines.firstIndex { $0.contains(marker) }, "\(file) has no \(marker)")
+            if marker == "args: [" {
+                let l = lines[i]
+                return String(l[l.range(of: "[\"")!.upperBound..<l.range(of: "\"]", options: .backwards)!.lowerBound])
+            }
+            // A folded block (`- >-`): the lines indented below it, joined by spaces.
+            let indent = lines[i].prefix { $0 == " " }.count
+            return lines[(i + 1)...].prefix { $0.prefix { $0 == " " }.count > indent && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        }
+        let scenario = repo.appendingPathComponent("scenarios/capacity-gateway-replicas.yaml").path
+        let results = dir.appendingPathComponent("results").path
+        let bin = try XCTUnwrap(Support.topsimBinary()).deletingLastPathComponent().path
+        func sh(_ cmd: String, _ env: [String: String] = [:]) throws -> Support.Outcome {
+            let c = cmd.replacingOccurrences(of: "/scenario/scenario.yaml", with: scenario)
+                .replacingOccurrences(of: "/results", with: results)
+            return try Support.run("/bin/sh", ["-c", c], environment: env.merging(["PATH": bin + ":/usr/bin:/bin"]) { $1 })
+        }
+        let shard = try command("sweep-job.yaml", after: "- >-") + " --set warmup=0s --duration 1s --replications 1"
+        XCTAssertTrue(shard.contains("--shard auto --shards 4"), shard)
+        for i in 0..<4 {
+            let r = try sh(shard, ["JOB_COMPLETION_INDEX": "\(i)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let merge = try sh(try command("merge-job.yaml", after: "args: ["))
+        XCTAssertEqual(merge.status, 0, merge.stderr)
+        let whole = try sh(shard.components(separatedBy: " --shard auto --shards 4").joined()
+            .replacingOccurrences(of: "shard-$JOB_COMPLETION_INDEX", with: "whole"))
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let merged = try Support.contents(URL(fileURLWithPath: results + "/sweep/merged"))
+        XCTAssertEqual(merged, try Support.contents(URL(fileURLWithPath: results + "/sweep/whole")))
+        // The merge Job prints sweep.csv for `kubectl logs`.
+        XCTAssertEqual(Data(merge.stdout.utf8), merged["sweep.csv"])
+    }
+
     func testBadSetExitsTwoAndWritesNothing() throws {
         let file = dir.appendingPathComponent("shop.yaml").path
         let out = dir.appendingPathComponent("out").path
