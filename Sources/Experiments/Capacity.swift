@@ -61,18 +61,25 @@ public enum Capacity {
         public var maxReplications: Int
         /// The bisection stops when its bracket is narrower than this fraction of the rate.
         public var resolution: Double
-        /// The scaling the search stops doubling at (and, inverted, halving at).
+        /// The scaling the search stops doubling at; lowered so that no run simulates more
+        /// than `maxArrivals` arrivals.
         public var maxScale: Double
+        /// The scaling the search stops halving at (the answer is then 0).
+        public var minScale: Double
+        /// Arrivals (rate times warm-up plus duration) one run may simulate: bounds the cost
+        /// of a search whose SLOs hold at every rate.
+        public var maxArrivals: Double = 20_000_000
         public var seed: UInt64?
         public var duration: SimTime?
         public var jobs: Int
 
         public init(traffic: String? = nil, replications: Int = 5, precision: Double? = nil,
                     maxReplications: Int = 50, resolution: Double = 0.002, maxScale: Double = 1024,
-                    seed: UInt64? = nil, duration: SimTime? = nil,
+                    minScale: Double = 1.0 / 1024, seed: UInt64? = nil, duration: SimTime? = nil,
                     jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
             self.traffic = traffic; self.replications = replications; self.precision = precision
             self.maxReplications = maxReplications; self.resolution = resolution; self.maxScale = maxScale
+            self.minScale = minScale
             self.seed = seed; self.duration = duration; self.jobs = jobs
         }
     }
@@ -116,8 +123,9 @@ public enum Capacity {
     /// Runs the searches, `jobs` at a time. `progress` gets the fraction of searches done.
     /// Throws `ExperimentError` (an unknown traffic source, an SLO window past the end of
     /// the run, a topology that cannot be built).
-    public static func run(_ scenario: Scenario, slos: [SLO], options o: Options,
+    public static func run(_ scenario: Scenario, slos: [SLO], options: Options,
                            progress: (@Sendable (Double) -> Void)? = nil) throws -> [TopologyCapacity] {
+        var o = options
         guard !slos.isEmpty else { throw ExperimentError("give at least one --slo, e.g. --slo \"p99 < 200ms\"") }
         guard o.replications >= 2 else { throw ExperimentError("--replications must be at least 2 (the interval needs two)") }
         var base = Runner.effective(scenario, Runner.Options(seed: o.seed, replications: 1, duration: o.duration))
@@ -130,6 +138,7 @@ public enum Capacity {
         base.expectations = slos.map(\.expectation)
         let sources = try scaledSources(base, traffic: o.traffic)
         let rate = try baseRate(base, traffic: o.traffic)
+        o.maxScale = max(1, min(o.maxScale, o.maxArrivals / (rate * Nanos.toSeconds(base.warmup + base.duration))))
         for t in base.topologies {
             do { _ = try CompiledTopology(scenario: base, topology: t) } catch {
                 throw ExperimentError("topology '\(t.name)': \(error)")
@@ -226,7 +235,7 @@ public enum Capacity {
         } else {
             hi = 1; atHi = first
             var k = 0.5
-            while k >= 1 / o.maxScale {
+            while k >= o.minScale {
                 let f = try failing(k)
                 if f.isEmpty { lo = k; break } else { hi = k; atHi = f; k /= 2 }
             }

@@ -92,7 +92,8 @@ public enum Sweep {
         let out = Mutex<[[[String]]?]>(Array(repeating: nil, count: mine.count))
         let failure = Mutex<String?>(nil)
         let next = Mutex(0)
-        let fractions = Mutex<[Double]>(Array(repeating: 0, count: mine.count))
+        // Each point's fraction done and their sum, kept together so an update is O(1).
+        let fractions = Mutex<(each: [Double], sum: Double)>((Array(repeating: 0, count: mine.count), 0))
         // Points in parallel, each run single-threaded, while there are more points than
         // cores; with few points the cores go to each point's topologies and replications.
         let workers = max(1, min(options.jobs, mine.count))
@@ -107,7 +108,10 @@ public enum Sweep {
                 if let progress {
                     let total = mine.count
                     report = { @Sendable f in
-                        let sum = fractions.withLock { fs -> Double in fs[k] = f; return fs.reduce(0, +) }
+                        let sum = fractions.withLock { fs -> Double in
+                            fs.sum += f - fs.each[k]; fs.each[k] = f
+                            return fs.sum
+                        }
                         progress(min(1, sum / Double(total)))
                     }
                 }

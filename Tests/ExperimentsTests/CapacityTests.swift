@@ -92,6 +92,23 @@ final class CapacityTests: XCTestCase {
         }
     }
 
+    /// The search's ends: an SLO that holds at every rate tried, and one that holds at none.
+    func testSearchLimits() throws {
+        let s = try scenario(Support.mmc(workers: 1, rate: "50/s", duration: "10s", warmup: "1s"))
+        var o = Capacity.Options(replications: 2, maxScale: 8, minScale: 1.0 / 8)
+        // Every request succeeds (unlimited queue): it holds up to 8 x 50/s.
+        let always = try Capacity.run(s, slos: [try SLO.parse("success_rate >= 99%")], options: o)[0]
+        XCTAssertEqual(always.maxRate, 400)
+        XCTAssertEqual(always.ci95, 0)
+        XCTAssertEqual(always.limitingSLO, "none up to the search limit (400/s)")
+        // p99 of an exp(10ms) service alone is 46 ms: 1 ms fails even at 50/s / 8.
+        let never = try Capacity.run(s, slos: [try SLO.parse("p99 < 1ms")], options: o)[0]
+        XCTAssertEqual(never.maxRate, 0)
+        XCTAssertEqual(never.limitingSLO, "p99 < 1ms")
+        o.maxArrivals = 50 * 11 * 2   // two runs' worth at the file's rate: doubling stops at 2x
+        XCTAssertEqual(try Capacity.run(s, slos: [try SLO.parse("success_rate >= 99%")], options: o)[0].maxRate, 100)
+    }
+
     func testSLOsUseTheExpectationVocabulary() throws {
         let p = try SLO.parse("p99 < 200ms")
         XCTAssertEqual(p.metric, .p99)
