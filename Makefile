@@ -22,7 +22,7 @@ deps:
 
 # The scale-out test runs a real Slurm (slurm-wlm, munge); install it when missing, as above.
 slurm-deps:
-	@{ command -v sbatch && command -v slurmctld && command -v munged; } >/dev/null 2>&1 || { \
+	@{ PATH="$$PATH:/usr/sbin:/sbin"; command -v sbatch && command -v slurmctld && command -v munged; } >/dev/null 2>&1 || { \
 	  echo "installing slurm-wlm and munge"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >/dev/null; }
 

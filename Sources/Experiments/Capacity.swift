@@ -9,9 +9,11 @@ import Topology
 /// One replication's answer: the largest traffic scaling at which every SLO held in a
 /// run with this replication's seed.
 public struct CapacityReplication: Sendable, Equatable {
+    /// The topology's name.
     public var topology: String
     /// 0-based; its seed is `topsim run`'s seed for the same replication.
     public var replication: Int
+    /// The seed every run of this search used.
     public var seed: UInt64
     /// Traffic multiplier found (midpoint of the last bracket; 0 when every SLO failed
     /// even at the smallest scaling tried).
@@ -27,6 +29,7 @@ public struct CapacityReplication: Sendable, Equatable {
 
 /// A topology's capacity: the mean of its replications' answers and the 95% interval.
 public struct TopologyCapacity: Sendable, Equatable {
+    /// The topology's name and its kind (`none`, `gateway`, ...).
     public var topology: String
     public var kind: String
     /// Requests per second (the scaled traffic's rate): the mean over replications.
@@ -36,6 +39,7 @@ public struct TopologyCapacity: Sendable, Equatable {
     /// The SLO most replications hit first, as written; `none up to the search limit` when
     /// every SLO held at the largest rate tried.
     public var limitingSLO: String
+    /// Every replication's own answer, in replication order.
     public var replications: [CapacityReplication]
 }
 
@@ -50,6 +54,7 @@ public struct TopologyCapacity: Sendable, Equatable {
 /// crossings are independent and identically distributed, so their mean and Student t
 /// interval estimate the capacity and its uncertainty, noise of the simulation included.
 public enum Capacity {
+    /// How the search runs; the defaults are `topsim capacity`'s.
     public struct Options: Sendable {
         /// Scale only this traffic source (nil: every source by the same factor).
         public var traffic: String?
@@ -58,6 +63,7 @@ public enum Capacity {
         /// With a value, replications are added (in steps of `replications`) until the
         /// interval's half-width is at most this fraction of the answer, or `maxReplications`.
         public var precision: Double?
+        /// With `precision`: the most replications per topology.
         public var maxReplications: Int
         /// The bisection stops when its bracket is narrower than this fraction of the rate.
         public var resolution: Double
@@ -69,8 +75,10 @@ public enum Capacity {
         /// Arrivals (rate times warm-up plus duration) one run may simulate: bounds the cost
         /// of a search whose SLOs hold at every rate.
         public var maxArrivals: Double = 20_000_000
+        /// Overrides the scenario's base seed and measured duration.
         public var seed: UInt64?
         public var duration: SimTime?
+        /// Searches run at once.
         public var jobs: Int
 
         public init(traffic: String? = nil, replications: Int = 5, precision: Double? = nil,

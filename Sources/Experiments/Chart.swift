@@ -47,6 +47,7 @@ public enum SweepChart {
 
 /// capacity.svg: each topology's maximum rate as a bar with its 95% interval.
 public enum CapacityChart {
+    /// One bar per topology, in the given order, with its interval and limiting SLO.
     public static func svg(title: String, _ results: [TopologyCapacity]) -> String {
         let rowH = 34.0, left = 170.0, width = 560.0
         let top = 50.0

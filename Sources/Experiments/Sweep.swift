@@ -9,6 +9,7 @@ import Topology
 /// `topsim sweep`: every point of a plan (or one shard's) run like `topsim run`, one
 /// sweep.csv row per point and topology.
 public enum Sweep {
+    /// The command-line options of `topsim sweep`.
     public struct Options: Sendable {
         /// Overrides every point's base seed.
         public var seed: UInt64?
@@ -34,7 +35,9 @@ public enum Sweep {
 
     /// What one sweep (or shard) produced: the rows of sweep.csv without the header.
     public struct Result: Sendable {
+        /// sweep.json's content (with `shard` for a shard).
         public var manifest: SweepManifest
+        /// sweep.csv's columns (`header(parameters:replications:)`).
         public var header: [String]
         /// In point order, then topology order; unquoted fields.
         public var rows: [[String]]
@@ -59,6 +62,7 @@ public enum Sweep {
         return s
     }
 
+    /// What defines the sweep (or shard) that `plan` and `options` describe.
     public static func manifest(_ plan: SweepPlan, options: Options) -> SweepManifest {
         SweepManifest(scenario: plan.base.name, scenarioSHA256: SHA256.hex(plan.base.sourceText),
                       parameters: plan.parameters, points: plan.points.count,
@@ -172,11 +176,13 @@ public enum Sweep {
 /// sweep.json: what defines a sweep, so `topsim merge` can refuse shards of different
 /// sweeps. No wall time and no host: the same sweep gives the same bytes anywhere.
 public struct SweepManifest: Sendable, Equatable, Codable {
+    /// The version that wrote it: shards of different versions are not merged.
     public var topsimVersion: String = Reports.version
     /// The scenario's name.
     public var scenario: String
     /// SHA-256 of the scenario file's text.
     public var scenarioSHA256: String
+    /// The `--set` paths and values, ranges expanded.
     public var parameters: [SweepParameter]
     /// Points in the whole grid.
     public var points: Int
@@ -186,6 +192,7 @@ public struct SweepManifest: Sendable, Equatable, Codable {
     public var replications: Int?
     /// `--duration` in nanoseconds, when given.
     public var durationNanos: Int64?
+    /// `--independent-seeds`.
     public var independentSeeds: Bool
     /// The shard this folder holds; nil for a whole (or merged) sweep.
     public var shard: Shard?

@@ -161,6 +161,7 @@ public struct SweepPoint: Sendable, Equatable {
     public var index: Int
     /// One value per parameter, in parameter order.
     public var values: [String]
+    /// The values as scenario overrides, in parameter order.
     public var overrides: [ScenarioOverride]
 
     /// `traffic.shoppers.rate=400/s, services.payment.replicas=2`.
@@ -173,7 +174,9 @@ public struct SweepPlan: Sendable {
     public var scenarioPath: String
     /// The file as written, without overrides.
     public var base: Scenario
+    /// The `--set` parameters, in the order given.
     public var parameters: [SweepParameter]
+    /// The grid (`grid(_:)`).
     public var points: [SweepPoint]
     /// `scenarios[i]` is point i's scenario, overrides applied (command-line options not yet).
     public var scenarios: [Scenario]

@@ -7,10 +7,12 @@
 set -euo pipefail
 topsim=$(realpath "${1:?usage: Tests/Slurm/run.sh TOPSIM}")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+export PATH="$PATH:/usr/sbin:/sbin"   # the daemons live in sbin, which a CI's PATH may lack
 for cmd in munged slurmctld slurmd sbatch sinfo; do
     command -v "$cmd" >/dev/null || { echo "slurm: $cmd not found (make slurm-deps installs slurm-wlm and munge)" >&2; exit 1; }
 done
 start=$(date +%s)
+result=""
 S=$(mktemp -d /tmp/topsim-slurm.XXXXXX)
 stop() {
     status=$?
@@ -22,9 +24,10 @@ stop() {
     done
     if [ "$status" -ne 0 ]; then
         echo "slurm: FAILED; daemon logs:" >&2
-        tail -n 20 "$S"/log/*.log "$S"/munge/munged.log "$S"/log/*.out 2>/dev/null >&2 || true
+        tail -n 20 "$S"/log/*.log "$S"/munge/munged.log "$S"/log/*.out >&2 2>/dev/null || true
     fi
     rm -rf "$S"
+    [ "$status" -ne 0 ] || echo "slurm: $result ($(( $(date +%s) - start )) s with the daemons' start and stop)"
 }
 trap stop EXIT
 mkdir -p "$S"/{state,spool,log,run,munge,out}
@@ -85,4 +88,4 @@ for f in sweep.csv sweep.json sweep.svg; do
     cmp "$S/out/whole/$f" "$S/out/merged/$f"
 done
 rows=$(($(wc -l < "$S/out/merged/sweep.csv") - 1))
-echo "slurm: 4-task array job (sbatch --array=0-3 --wait), merged $rows rows = the one-process sweep, byte for byte ($(( $(date +%s) - start )) s)"
+result="4-task array job (sbatch --array=0-3 --wait), merged $rows rows = the one-process sweep, byte for byte"
