@@ -9,7 +9,7 @@ BIN         := .build/release/topsim
 TEST_BIN    := .build-test/release/topsim
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build run test bench fuzz clean
+.PHONY: all deps slurm-deps build run test bench fuzz clean
 
 all: build
 
@@ -20,17 +20,24 @@ deps:
 	@pkg-config --exists ncursesw || { echo "installing libncursesw5-dev"; \
 	  (apt-get update -qq && apt-get install -y -qq libncursesw5-dev) >/dev/null; }
 
+# The scale-out test runs a real Slurm (slurm-wlm, munge); install it when missing, as above.
+slurm-deps:
+	@{ PATH="$$PATH:/usr/sbin:/sbin"; command -v sbatch && command -v slurmctld && command -v munged; } >/dev/null 2>&1 || { \
+	  echo "installing slurm-wlm and munge"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >/dev/null; }
+
 build: deps
 	$(SWIFT) build $(RELEASE) --product topsim
 
 run: build
 	$(BIN) tui
 
-test: deps
+test: deps slurm-deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)
 	$(TEST_BIN) check scenarios/ --junit .build-test/topsim-check.xml
+	./Tests/Slurm/run.sh $(TEST_BIN)
 
 bench: deps
 	$(SWIFT) build $(RELEASE)

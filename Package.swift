@@ -2,8 +2,9 @@
 import PackageDescription
 
 // One module per layer: SimCore (engine, no domain words) -> Calibration (presets)
-// -> Scenario (files) -> Topology (models) -> Report (outputs); Dashboard draws a
-// snapshot it is handed; the ncurses backend alone imports CNcursesw.
+// -> Scenario (files) -> Topology (models) -> Report (outputs) -> Experiments (many runs:
+// sweeps, shards, capacity); Dashboard draws a snapshot it is handed; the ncurses
+// backend alone imports CNcursesw.
 let package = Package(
     name: "topsim",
     platforms: [.macOS(.v14)],
@@ -35,6 +36,8 @@ let package = Package(
                            .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(name: "Report", dependencies: ["SimCore", "Scenario", "Topology"]),
+        // Many runs of one scenario: sweeps over its values, shards and their merge, capacity at an SLO.
+        .target(name: "Experiments", dependencies: ["SimCore", "Scenario", "Topology", "Report"]),
         .systemLibrary(
             name: "CNcursesw",
             pkgConfig: "ncursesw",
@@ -47,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "topsim",
             dependencies: [
-                "SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard", "LiveModel",
+                "SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard", "LiveModel", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,5 +73,6 @@ let package = Package(
         // Goldens are read by path (#filePath), not bundled.
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], exclude: ["Golden"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Report", "Topology", "Scenario", "SimCore"]),
     ]
 )

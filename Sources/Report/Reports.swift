@@ -16,7 +16,14 @@ public enum Reports {
     // MARK: summary.csv
 
     public static func summaryCSV(_ r: Runner.Result) -> String {
-        let reps = r.scenario.replications
+        var out = csvLine(summaryHeader(replications: r.scenario.replications))
+        for t in r.topologies { out += csvLine(summaryRow(t, scenario: r.scenario)) }
+        return out
+    }
+
+    /// summary.csv's columns; the `_ci95` ones only with more than one replication.
+    /// `topsim sweep` puts the same columns after a point's parameters.
+    public static func summaryHeader(replications reps: Int) -> [String] {
         let ci = reps > 1
         var header = ["scenario", "topology", "kind", "replications", "requests", "succeeded",
                       "success_rate"] + (ci ? ["success_rate_ci95"] : []) + ["throughput_rps"] + (ci ? ["throughput_rps_ci95"] : [])
@@ -25,26 +32,29 @@ public enum Reports {
                    "hops_per_request", "proxies", "proxy_memory_mb", "proxy_cpu_cores"]
         // The 2026-11-30 extension, after every earlier column (CLI.md).
         header += ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms"]
-        var out = csvLine(header)
-        for t in r.topologies {
-            let s = { (m: Metric) in summarize(m, t, scenario: r.scenario) }
-            let count = { (m: Metric) -> String in fmt(s(m).mean, reps > 1 ? 1 : 0) }
-            var row = [r.scenario.name, t.spec.name, t.spec.kind.rawValue, "\(reps)", count(.requests),
-                       fmt(t.runs.map { Double($0.succeeded) }.reduce(0, +) / Double(reps), reps > 1 ? 1 : 0)]
-            row.append(fmt(s(.successRate).mean, 6)); if ci { row.append(fmt(s(.successRate).halfWidth, 6)) }
-            row.append(fmt(s(.throughput).mean, 3)); if ci { row.append(fmt(s(.throughput).halfWidth, 3)) }
-            for (m, _) in latencyMetrics {
-                row.append(fmt(s(m).mean, 3)); if ci { row.append(fmt(s(m).halfWidth, 3)) }
-            }
-            for c in [ErrorCause.timeout, .unavailable, .refused, .tls, .rateLimited] { row.append(count(.errors(c))) }
-            row += [fmt(s(.hops).mean, 3), "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 1),
-                    fmt(s(.proxyCPUCores).mean, 4)]
-            row += [count(.errors(.overflow)), count(.incomplete),
-                    fmt(finiteMean(t.runs.map { measure(.failedP50, $0, scenario: r.scenario) }), 3),
-                    fmt(finiteMean(t.runs.map { measure(.failedP99, $0, scenario: r.scenario) }), 3)]
-            out += csvLine(row)
+        return header
+    }
+
+    /// One topology's summary.csv row (unquoted fields, in `summaryHeader` order).
+    public static func summaryRow(_ t: Runner.TopologyResult, scenario: Scenario) -> [String] {
+        let reps = scenario.replications
+        let ci = reps > 1
+        let s = { (m: Metric) in summarize(m, t, scenario: scenario) }
+        let count = { (m: Metric) -> String in fmt(s(m).mean, reps > 1 ? 1 : 0) }
+        var row = [scenario.name, t.spec.name, t.spec.kind.rawValue, "\(reps)", count(.requests),
+                   fmt(t.runs.map { Double($0.succeeded) }.reduce(0, +) / Double(reps), reps > 1 ? 1 : 0)]
+        row.append(fmt(s(.successRate).mean, 6)); if ci { row.append(fmt(s(.successRate).halfWidth, 6)) }
+        row.append(fmt(s(.throughput).mean, 3)); if ci { row.append(fmt(s(.throughput).halfWidth, 3)) }
+        for (m, _) in latencyMetrics {
+            row.append(fmt(s(m).mean, 3)); if ci { row.append(fmt(s(m).halfWidth, 3)) }
         }
-        return out
+        for c in [ErrorCause.timeout, .unavailable, .refused, .tls, .rateLimited] { row.append(count(.errors(c))) }
+        row += [fmt(s(.hops).mean, 3), "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 1),
+                fmt(s(.proxyCPUCores).mean, 4)]
+        row += [count(.errors(.overflow)), count(.incomplete),
+                fmt(finiteMean(t.runs.map { measure(.failedP50, $0, scenario: scenario) }), 3),
+                fmt(finiteMean(t.runs.map { measure(.failedP99, $0, scenario: scenario) }), 3)]
+        return row
     }
 
     // MARK: timeseries.csv (replication 1)

@@ -217,3 +217,45 @@ enum ExpectationParser {
         }
     }
 }
+
+/// A service-level objective that could not be read; `offset` counts characters into its text.
+public struct SLOSyntaxError: Error, Sendable, Equatable {
+    public var message: String
+    /// 0-based character offset in the SLO as written.
+    public var offset: Int
+    /// A near metric name for a misspelt one.
+    public var suggestion: String?
+}
+
+/// `METRIC [in [START, END]] OP VALUE`, e.g. `p99 < 200ms` or `success_rate >= 99.9%`: an
+/// expectation line without its topology, read by the same parser with the same metric
+/// vocabulary and units as `expect:` lines (`topsim capacity --slo`).
+public enum SLOParser {
+    /// The SLO as an expectation on every topology (`*`), its `text` the SLO as written.
+    /// `duration` bounds a window's end (nil: not checked). Errors name the offending part.
+    public static func parse(_ text: String, duration: SimTime? = nil) -> Result<Expectation, SLOSyntaxError> {
+        let prefix = "*."
+        let trimmed = String(text.drop(while: \.isWhitespace))
+        let lead = text.count - trimmed.count
+        let shift = { (o: Int) in max(0, o - prefix.count) + lead }
+        if let c = trimmed.first, !(c.isLetter || c == "_") {
+            return .failure(SLOSyntaxError(message: "an SLO starts with a metric, e.g. \"p99 < 200ms\"", offset: lead))
+        }
+        switch ExpectationParser.parse(prefix + trimmed, topologies: [], duration: duration) {
+        case .failure(let e):
+            // A word where the value goes reads as a metric of another topology; say what an SLO takes.
+            if e.message.contains("TOPOLOGY.METRIC") {
+                return .failure(SLOSyntaxError(message: "an SLO compares a metric with a value, e.g. \"p99 < 200ms\"",
+                                               offset: shift(e.offset)))
+            }
+            return .failure(SLOSyntaxError(message: e.message, offset: shift(e.offset), suggestion: e.suggestion))
+        case .success(var e):
+            if case .metric = e.rhs {
+                return .failure(SLOSyntaxError(message: "an SLO compares a metric with a value, e.g. \"p99 < 200ms\"",
+                                               offset: lead))
+            }
+            e.text = text.trimmingCharacters(in: .whitespaces)
+            return .success(e)
+        }
+    }
+}

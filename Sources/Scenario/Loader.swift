@@ -24,8 +24,12 @@ public enum ScenarioLoader {
     }
 
     /// Validates scenario text. `directory` anchors `empirical(...)` paths (nil: none allowed).
-    public static func parse(text: String, fileName: String = "<scenario>", directory: String? = nil) throws -> Scenario {
+    /// `overrides` replace values of the text before it is checked (`topsim sweep --set`);
+    /// an error in one points at the value it replaces.
+    public static func parse(text: String, fileName: String = "<scenario>", directory: String? = nil,
+                             overrides: [ScenarioOverride] = []) throws -> Scenario {
         let p = ScenarioParser(file: fileName, text: text, directory: directory)
+        p.overrides = overrides
         let scenario = p.parseDocument()
         if let s = scenario, p.diagnostics.isEmpty { return s }
         let sorted = p.diagnostics.enumerated().sorted {

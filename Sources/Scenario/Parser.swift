@@ -12,6 +12,8 @@ final class ScenarioParser {
     private(set) var diagnostics: [Diagnostic] = []
     /// Whether the file names its zones (the default zone `a` must not shadow a service `a`).
     var zonesWritten = false
+    /// Values replaced in the composed tree before it is read (`topsim sweep --set`).
+    var overrides: [ScenarioOverride] = []
 
     init(file: String, text: String, directory: String?) {
         self.file = file; self.text = text; self.empirical = EmpiricalLoader(directory: directory)

@@ -21,7 +21,9 @@ extension ScenarioParser {
             error(.start, "the file holds only comments; a scenario needs at least scenario:, duration:, services:, traffic: and topologies:")
             return nil
         case .success(let r?):
-            root = r
+            let before = diagnostics.count
+            root = overrides.isEmpty ? r : applyOverrides(r)
+            if diagnostics.count > before { return nil }
         }
         guard case .mapping = root else {
             error(root.pos, "a scenario must be a mapping of keys (scenario:, duration:, services:, ...), not \(root.kindName)")

@@ -8,7 +8,8 @@ struct Topsim: ParsableCommand {
         abstract: "Compare how traffic-control topologies behave: sidecar meshes, API gateways, both, and sidecar-less meshes.",
         version: TopsimVersion.string,
         subcommands: [TuiCommand.self, RunCommand.self, CheckCommand.self, ValidateCommand.self,
-                      PresetsCommand.self, ChecklistCommand.self],
+                      PresetsCommand.self, ChecklistCommand.self, SweepCommand.self, MergeCommand.self,
+                      CapacityCommand.self],
         defaultSubcommand: nil
     )
 
