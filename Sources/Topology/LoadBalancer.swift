@@ -25,8 +25,6 @@ extension TopologySimulation {
         let u = Int(attempts[a].upstream)
         // Fields, not the whole policy: copying it retains its sets and distributions.
         let pi = Int(attempts[a].policy)
-        let panicThreshold = policies[pi].panicThreshold
-        let passive = policies[pi].passive
         let lb = policies[pi].loadBalancing
         let route = calls[Int(attempts[a].call)].route
         // Gateways (and their load balancers) run active health checks.
@@ -44,6 +42,8 @@ extension TopologySimulation {
             }
             return nil
         }
+        let panicThreshold = policies[pi].panicThreshold
+        let passive = policies[pi].passive
         let firstHost = u >= 0 ? Int(upstreams[u].firstHost) : -1
         let hosts = u >= 0 ? upstreams[u].hosts : Int32(n)
         @inline(__always) func known(_ i: Int) -> Bool { instances[i].knownAt <= now }

@@ -80,7 +80,7 @@ extension TopologySimulation {
 
     // MARK: - NGINX passive health
 
-    mutating func passiveObserve(_ u: Int, _ h: Int, _ f: Failure, _ ph: PassiveHealth) {
+    mutating func passiveObserve(_ u: Int, _ h: Int, _ f: Failure, _ ph: CompiledPassiveHealth) {
         let now = engine.now
         if f == .none {
             hostViews[h].fails = 0
@@ -88,9 +88,9 @@ extension TopologySimulation {
         }
         let counted: Bool
         switch f {
-        case .connectFailure, .reset, .tls: counted = ph.on.contains(.error)
-        case .timeout: counted = ph.on.contains(.timeout)
-        case .appError, .queueFull: counted = ph.on.contains(.http503)
+        case .connectFailure, .reset, .tls: counted = ph.counts(.error)
+        case .timeout: counted = ph.counts(.timeout)
+        case .appError, .queueFull: counted = ph.counts(.http503)
         default: counted = false
         }
         guard counted else { return }
@@ -106,7 +106,7 @@ extension TopologySimulation {
     }
 
     /// NGINX: the server is unavailable to this caller.
-    @inline(__always) func passivelyDown(_ h: Int, _ ph: PassiveHealth, hosts: Int32, now: SimTime) -> Bool {
+    @inline(__always) func passivelyDown(_ h: Int, _ ph: CompiledPassiveHealth, hosts: Int32, now: SimTime) -> Bool {
         ph.maxFails > 0 && hosts > 1 && Int(hostViews[h].fails) >= ph.maxFails && now - hostViews[h].checked <= ph.failTimeout
     }
 }

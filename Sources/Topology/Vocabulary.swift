@@ -115,7 +115,7 @@ struct CompiledPolicy: Sendable {
     var maxPending = Int.max
     var maxRetries = Int.max
     var outlier: OutlierDetection?
-    var passive: PassiveHealth?
+    var passive: CompiledPassiveHealth?
     /// Below this share of healthy hosts, balance over all of them (0: never).
     var panicThreshold = 0.0
     var loadBalancing = LoadBalancing.roundRobin
@@ -141,7 +141,7 @@ struct CompiledPolicy: Sendable {
             maxRetries = cb.maxRetries
         }
         outlier = l7 ? p.outlierDetection : nil
-        passive = l7 ? p.passiveHealth : nil
+        passive = l7 ? p.passiveHealth.map(CompiledPassiveHealth.init) : nil
         if let od = outlier { panicThreshold = od.panicThreshold ?? panicDefault } else if passive != nil { panicThreshold = panicDefault }
         if let lb = p.loadBalancing { loadBalancing = lb }
         countsActive = maxActive != .max || maxPending != .max || budget != nil
@@ -155,4 +155,21 @@ struct CompiledPolicy: Sendable {
     private(set) var countsActive = false
     /// Whether the enforcer keeps any per-host health (outlier detection, passive health).
     private(set) var observesHosts = false
+}
+
+/// NGINX passive health as the hot path reads it: the counted classes as a bit mask
+/// (a value with no reference inside, so reading it costs no retain).
+struct CompiledPassiveHealth: Sendable {
+    var maxFails: Int
+    var failTimeout: SimTime
+    var on: UInt8
+
+    init(_ p: PassiveHealth) {
+        maxFails = p.maxFails
+        failTimeout = p.failTimeout
+        on = p.on.reduce(0) { $0 | Self.bit($1) }
+    }
+
+    static func bit(_ f: PassiveFailure) -> UInt8 { 1 << UInt8(PassiveFailure.allCases.firstIndex(of: f)!) }
+    func counts(_ f: PassiveFailure) -> Bool { on & Self.bit(f) != 0 }
 }
