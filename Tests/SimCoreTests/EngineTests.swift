@@ -118,4 +118,36 @@ final class EngineTests: XCTestCase {
         w.update(at: 1300) { $0 += 1 }
         XCTAssertEqual(w.windows, [1, 0, 1])
     }
+
+    /// Runs three events at 10 ns apart, recording entity and outcome per event.
+    func trajectory(entities: [Int32], outcomes: [Int32], slots: [Int32], record: Bool = true) -> Fingerprint {
+        var engine = Engine()
+        for i in entities.indices {
+            engine.schedule(at: SimTime(10 * i), kind: 1, target: slots[i], data: Int64(slots[i]) * 7)
+        }
+        while let e = engine.next() {
+            let i = Int(e.time / 10)
+            if record { engine.record(entity: entities[i], outcome: outcomes[i]) }
+        }
+        return engine.fingerprint
+    }
+
+    /// The fingerprint sees where an event happened and what came of it, and not the
+    /// pool slot (`target`, `data`) a model used to find its state.
+    func testFingerprintHashesEntityAndOutcomeNotSlots() {
+        let base = trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [0, 1, 2])
+        XCTAssertEqual(base, trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [0, 1, 2]))
+        // Other slots, same entities: nobody observes slot numbers.
+        XCTAssertEqual(base, trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [5, 3, 9]))
+        // Same times and kinds, another entity: a routing change.
+        XCTAssertNotEqual(base, trajectory(entities: [1, 1, 1], outcomes: [0, 0, 0], slots: [0, 1, 2]))
+        // Same entities, another outcome.
+        XCTAssertNotEqual(base, trajectory(entities: [1, 2, 1], outcomes: [0, -1, 0], slots: [0, 1, 2]))
+        // Entity and outcome are not interchangeable.
+        XCTAssertNotEqual(trajectory(entities: [1, 0, 0], outcomes: [0, 0, 0], slots: [0, 0, 0]),
+                          trajectory(entities: [0, 0, 0], outcomes: [1, 0, 0], slots: [0, 0, 0]))
+        // Without records, (time, kind) alone cannot tell the routing change apart.
+        XCTAssertEqual(trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [0, 1, 2], record: false),
+                       trajectory(entities: [1, 1, 1], outcomes: [0, 0, 0], slots: [0, 1, 2], record: false))
+    }
 }
