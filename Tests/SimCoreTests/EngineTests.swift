@@ -94,12 +94,31 @@ final class EngineTests: XCTestCase {
     }
 
     func testStudentTAndReplicationSummary() {
-        XCTAssertEqual(StudentT.quantile975(df: 1), 12.706)
-        XCTAssertEqual(StudentT.quantile975(df: 40), 2.021, accuracy: 0.001)
-        XCTAssertEqual(StudentT.quantile975(df: 120), 1.980, accuracy: 0.001)
+        // Published t(0.975; df) to three decimals.
+        for (df, t) in [(1, 12.706), (2, 4.303), (4, 2.776), (5, 2.571), (10, 2.228), (30, 2.042), (40, 2.021), (120, 1.980)] {
+            XCTAssertEqual(StudentT.quantile975(df: df), t, accuracy: 0.0005, "df \(df)")
+        }
+        XCTAssertEqual(StudentT.quantile(0.975, df: 1), 12.706_204_736, accuracy: 1e-8)
+        XCTAssertEqual(StudentT.quantile(0.025, df: 7), -StudentT.quantile(0.975, df: 7))
+        XCTAssertEqual(StudentT.quantile(0.975, df: .infinity), 1.959_963_985, accuracy: 1e-8)
+        // The quantile inverts the tail probability it is computed from.
+        for df in [1.0, 3.5, 12, 200] {
+            XCTAssertEqual(StudentT.twoSidedP(t: StudentT.quantile(0.99, df: df), df: df), 0.02, accuracy: 1e-10)
+        }
         let s = ReplicationSummary([1, 2, 3])
         XCTAssertEqual(s.mean, 2)
-        XCTAssertEqual(s.halfWidth, 4.303 * 1 / 3.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(s.halfWidth, StudentT.quantile975(df: 2) * 1 / 3.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(s.halfWidth, 4.303 / 3.0.squareRoot(), accuracy: 1e-3)
+    }
+
+    func testStudentTTailProbabilities() {
+        // t(0.975; 4) = 2.776 and z(0.975) = 1.96: both two-sided p = 0.05.
+        XCTAssertEqual(StudentT.twoSidedP(t: 2.776, df: 4), 0.05, accuracy: 2e-4)
+        XCTAssertEqual(StudentT.twoSidedP(t: 1.959964, df: .infinity), 0.05, accuracy: 1e-6)
+        XCTAssertEqual(StudentT.twoSidedP(t: 2.228, df: 10), 0.05, accuracy: 2e-4)
+        XCTAssertEqual(StudentT.twoSidedP(t: 0, df: 7), 1, accuracy: 1e-12)
+        XCTAssertEqual(StudentT.twoSidedP(t: 1, df: 1), 0.5, accuracy: 1e-9)
+        XCTAssertLessThan(StudentT.twoSidedP(t: 50, df: 8), 1e-9)
     }
 
     func testLatencyStatsPercentiles() {
