@@ -2,6 +2,7 @@ import Calibration
 import Foundation
 import Scenario
 import SimCore
+import TextKit
 import Topology
 
 /// The batch outputs of `topsim run`, as text: every function here is pure, so
@@ -239,17 +240,9 @@ public enum Reports {
                          fmt(v(.errors(.rateLimited)).mean, 0), fmt(v(.errors(.overflow)).mean, 0), fmt(v(.hops).mean, 1),
                          "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 0), fmt(v(.proxyCPUCores).mean, 2)])
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
         var out = "\(s.name): \(fmt(Nanos.toSeconds(s.duration), 0)) s simulated after \(fmt(Nanos.toSeconds(s.warmup), 0)) s warm-up, seed \(s.seed)"
         out += reps > 1 ? ", \(reps) replications (mean ± 95% CI)\n\n" : "\n\n"
-        for (i, row) in rows.enumerated() {
-            out += row.enumerated().map { c, cell in
-                c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                      : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  ") + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-        }
-        return out
+        return out + TextTable.render(rows, rightAligned: Set(2..<rows[0].count))
     }
 
     public static func files(_ r: Runner.Result) -> [(name: String, contents: String)] {
