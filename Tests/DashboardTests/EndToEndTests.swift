@@ -15,20 +15,10 @@ final class EndToEndTests: XCTestCase {
 
     @discardableResult
     static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        if let env { p.environment = env }
-        let out = Pipe()
-        let err = Pipe()
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (-1, "", "\(error)") }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        do {
+            let r = try Command.run(URL(fileURLWithPath: exe), args, env: env)
+            return (r.status, r.stdout, r.stderr)
+        } catch { return (-1, "", "\(error)") }
     }
 
     /// The binary built with these tests; a missing one fails the test (TestSupport).

@@ -9,21 +9,8 @@ final class CheckCommandTests: XCTestCase {
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
     func topsim(_ args: [String], in dir: URL) throws -> Outcome {
-        let bin = try TopsimBinary.url()
-        let p = Process()
-        p.executableURL = bin
-        p.arguments = ["check"] + args
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read before waiting so a full pipe cannot block the child.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                       stderr: String(decoding: e, as: UTF8.self))
+        let r = try TopsimBinary.run(["check"] + args, in: dir)
+        return Outcome(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     var dir: URL!
@@ -102,15 +89,8 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(lastLine(changed.stdout), "2 passed, 1 failed")
 
         // A stored `topsim run --out` result of the same model passes the baseline check.
-        let bin = try TopsimBinary.url()
-        let run = Process()
-        run.executableURL = bin
-        run.arguments = ["run", "suite/pass.yaml", "--out", "base"]
-        run.currentDirectoryURL = dir
-        run.standardOutput = FileHandle.nullDevice
-        try run.run()
-        run.waitUntilExit()
-        XCTAssertEqual(run.terminationStatus, 0)
+        let run = try TopsimBinary.run(["run", "suite/pass.yaml", "--out", "base"], in: dir)
+        XCTAssertEqual(run.status, 0, run.stderr)
         let base = try topsim(["suite/pass.yaml", "--baseline", "base", "--tolerance", "5%"], in: dir)
         XCTAssertEqual(base.status, 0, base.stdout + base.stderr)
         XCTAssertTrue(base.stdout.contains("baseline direct.mean_ms: "), base.stdout)

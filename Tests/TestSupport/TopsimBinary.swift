@@ -71,8 +71,16 @@ public enum TopsimBinary {
     /// Runs the binary with `args` (stdin closed), waits, and returns status and output.
     public static func run(_ args: [String], in dir: URL? = nil, env: [String: String]? = nil) throws
         -> (status: Int32, stdout: String, stderr: String) {
+        try Command.run(url(), args, in: dir, env: env)
+    }
+}
+
+/// Runs a program to its end and collects what it printed.
+public enum Command {
+    public static func run(_ exe: URL, _ args: [String], in dir: URL? = nil, env: [String: String]? = nil) throws
+        -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
-        p.executableURL = try url()
+        p.executableURL = exe
         p.arguments = args
         if let dir { p.currentDirectoryURL = dir }
         if let env { p.environment = env }
@@ -81,6 +89,7 @@ public enum TopsimBinary {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        // Read before waiting so that a full pipe cannot block the child.
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
