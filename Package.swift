@@ -4,7 +4,9 @@ import PackageDescription
 // One module per layer: SimCore (engine, no domain words) -> Calibration (presets)
 // -> Scenario (files) -> Topology (models) -> Report (outputs) -> Experiments (many runs:
 // sweeps, shards, capacity); Dashboard draws a snapshot it is handed; the ncurses
-// backend alone imports CNcursesw.
+// backend alone imports CNcursesw. TextKit holds the text helpers every layer shares
+// (edit distance, tables), with no domain words. Tests share one helper target,
+// TestSupport (the topsim binary, goldens).
 let package = Package(
     name: "topsim",
     platforms: [.macOS(.v14)],
@@ -25,17 +27,18 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        .target(name: "Calibration", dependencies: ["SimCore"]),
+        .target(name: "TextKit"),
+        .target(name: "Calibration", dependencies: ["SimCore", "TextKit"]),
         .target(
             name: "Scenario",
-            dependencies: ["SimCore", "Calibration", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SimCore", "Calibration", "TextKit", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "Topology",
             dependencies: ["SimCore", "Scenario", "Calibration",
                            .product(name: "DequeModule", package: "swift-collections")]
         ),
-        .target(name: "Report", dependencies: ["SimCore", "Scenario", "Topology"]),
+        .target(name: "Report", dependencies: ["SimCore", "Scenario", "Topology", "TextKit"]),
         // Many runs of one scenario: sweeps over its values, shards and their merge, capacity at an SLO.
         .target(name: "Experiments", dependencies: ["SimCore", "Scenario", "Topology", "Report"]),
         .systemLibrary(
@@ -63,7 +66,10 @@ let package = Package(
         ),
         // libFuzzer target for the scenario parser (Tests/Fuzz/run.sh; not part of `make test`).
         .executableTarget(name: "scenario-fuzz", dependencies: ["Scenario"], path: "Tests/Fuzz/ScenarioFuzz"),
+        // Helpers shared by the test targets: the topsim binary under test, golden files.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
+        .testTarget(name: "TextKitTests", dependencies: ["TextKit"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "SimCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Calibration", "SimCore"],
                     resources: [.copy("Fixtures")]),
@@ -71,8 +77,9 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Scenario", "SimCore", "Report"],
                     exclude: ["Cases"]),
         // Goldens are read by path (#filePath), not bundled.
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], exclude: ["Golden"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Report", "Topology", "Scenario", "SimCore"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore", "Calibration", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests",
+                    dependencies: ["Experiments", "Report", "Topology", "Scenario", "SimCore", "TestSupport"]),
     ]
 )

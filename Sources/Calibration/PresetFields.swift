@@ -1,5 +1,6 @@
 import Foundation
 import SimCore
+import TextKit
 
 /// One value of a preset as printed, addressed by the name its citation uses.
 public struct PresetField: Sendable, Equatable {
@@ -214,12 +215,7 @@ public enum PresetFormat {
                 String(cites.count - assumed), String(assumed),
             ])
         }
-        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        var out = rows.map { r in
-            r.enumerated().map { i, cell in
-                i == r.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
+        var out = TextTable.lines(rows, rule: false)
         out.append("")
         out.append("Latency is per traversal of the sidecar/node proxy (gateway presets: the gateway);"
                    + " CPU is per request through one proxy.")
@@ -249,24 +245,10 @@ public enum PresetFormat {
     /// The closest known name, for "did you mean" (nil when nothing is close).
     public static func suggestion(for name: String, among names: [String]) -> String? {
         let lower = name.lowercased()
-        let scored = names.map { ($0, editDistance(lower, $0.lowercased())) }
+        let scored = names.map { ($0, EditDistance.between(lower, $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
         if best.1 <= max(2, name.count / 3) { return best.0 }
         // A short stem such as "aws" or "consul-" names the preset it starts.
         return names.filter { $0.hasPrefix(lower) }.sorted().first
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        var prev = Array(0...b.count)
-        for i in 1...a.count {
-            var cur = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        return prev[b.count]
     }
 }

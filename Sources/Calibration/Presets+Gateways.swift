@@ -78,7 +78,7 @@ extension BuiltinPresets {
         "policies.outlierDetection": "nginx has no Envoy-style ejection with growing times; its passive health (policies.passiveHealth) stands in (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server)",
         "policies.passiveHealth": "nginx upstream module (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server): max_fails=1, fail_timeout=10s: failures within fail_timeout mark the server unavailable for a flat fail_timeout; only proxy_next_upstream's classes (error, timeout) count, http_503 only when listed; a one-server group is never marked",
         "policies.circuitBreakers": Src.noBreakers,
-        "healthyPanicThreshold": "nginx ngx_http_upstream_round_robin.c (nginx/nginx on GitHub): when every server of a group has failed, nginx marks them all live again ('all peers failed, mark them as live for quick recovery'): a panic mode at zero healthy servers only",
+        "healthyPanicThreshold": "nginx ngx_http_upstream_round_robin.c (nginx/nginx on GitHub): when every server of a group has failed, nginx marks them all live again ('all peers failed, mark them as live for quick recovery'): a panic mode at zero healthy servers only, modelled as a threshold of 0.01% (below it, no server is healthy)",
         "policies.rateLimit": Src.noDefaultRateLimit + " (limit_req answers 503 by default, limit_req_status)",
         "policies.loadBalancing": "nginx upstream module (http://nginx.org/en/docs/http/ngx_http_upstream_module.html): weighted round-robin by default",
     ])

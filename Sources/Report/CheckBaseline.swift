@@ -225,54 +225,7 @@ public enum BaselineCheck {
         let df0 = Double(v0 != nil ? n0 - 1 : n1 - 1), df1 = Double(v1 != nil ? n1 - 1 : n0 - 1)
         var df = (se0 + se1) * (se0 + se1) / ((df0 > 0 ? se0 * se0 / df0 : 0) + (df1 > 0 ? se1 * se1 / df1 : 0))
         if !df.isFinite || df <= 0 { df = .infinity }
-        return StudentTDistribution.twoSidedP(t: d / se, df: df)
-    }
-}
-
-/// Student's t tail probabilities through the regularised incomplete beta function
-/// (continued fraction, Lentz's method; Numerical Recipes §6.4).
-public enum StudentTDistribution {
-    /// P(|T| ≥ t) for T ~ t(df); df = ∞ is the normal distribution.
-    public static func twoSidedP(t: Double, df: Double) -> Double {
-        let t = abs(t)
-        if t.isInfinite { return 0 }
-        if df.isInfinite || df > 1e7 { return erfc(t / 2.0.squareRoot()) }
-        return incompleteBeta(a: df / 2, b: 0.5, x: df / (df + t * t))
-    }
-
-    /// I_x(a, b).
-    static func incompleteBeta(a: Double, b: Double, x: Double) -> Double {
-        if x <= 0 { return 0 }
-        if x >= 1 { return 1 }
-        let lnBeta: Double = lgamma(a + b) - lgamma(a) - lgamma(b)
-        let lnFront: Double = lnBeta + a * log(x) + b * log(1 - x)
-        let front = exp(lnFront)
-        if x < (a + 1) / (a + b + 2) { return front * continuedFraction(a: a, b: b, x: x) / a }
-        return 1 - front * continuedFraction(a: b, b: a, x: 1 - x) / b
-    }
-
-    static func continuedFraction(a: Double, b: Double, x: Double) -> Double {
-        let tiny = 1e-300, eps = 1e-15
-        let qab = a + b, qap = a + 1, qam = a - 1
-        var c = 1.0, d = 1 - qab * x / qap
-        if abs(d) < tiny { d = tiny }
-        d = 1 / d
-        var h = d
-        for m in 1...300 {
-            let m = Double(m), m2 = 2 * m
-            var aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
-            d = 1 / d; h *= d * c
-            aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            let del = d * c
-            h *= del
-            if abs(del - 1) < eps { break }
-        }
-        return h
+        return StudentT.twoSidedP(t: d / se, df: df)
     }
 }
 

@@ -15,7 +15,9 @@ public struct FingerprintStore: Sendable, Equatable {
         public init(seed: UInt64, topologies: [String: [String]]) { self.seed = seed; self.topologies = topologies }
     }
 
-    public static let formatVersion = 1
+    /// 2: events hash their entity and outcome too (1 hashed time and kind only),
+    /// so a version-1 file cannot match and is rewritten by `--update-fingerprints`.
+    public static let formatVersion = 2
     /// Scenario name → entry.
     public var scenarios: [String: Entry]
 
@@ -53,6 +55,9 @@ public struct FingerprintStore: Sendable, Equatable {
 
     public struct FormatError: Error, CustomStringConvertible, Sendable {
         public var description: String
+        /// The file is a valid fingerprint file of an older format: its fingerprints
+        /// cannot match, and `--update-fingerprints` replaces them.
+        public var olderVersion = false
     }
 
     public static func parse(_ text: String, file: String = "<fingerprints>") throws -> FingerprintStore {
@@ -66,7 +71,11 @@ public struct FingerprintStore: Sendable, Equatable {
         guard let root = obj as? [String: Any], let v = root["topsim_fingerprints"] as? Int else {
             throw bad("no \"topsim_fingerprints\" version")
         }
-        guard v == formatVersion else { throw bad("format version \(v), expected \(formatVersion)") }
+        guard v == formatVersion else {
+            var e = bad("format version \(v), expected \(formatVersion)")
+            e.olderVersion = v < formatVersion
+            throw e
+        }
         guard let scen = root["scenarios"] as? [String: Any] else { throw bad("no \"scenarios\" object") }
         var out: [String: Entry] = [:]
         for (name, any) in scen {

@@ -113,6 +113,9 @@ public enum CheckRun {
             do {
                 let text = try String(contentsOfFile: fp, encoding: .utf8)
                 store = try FingerprintStore.parse(text, file: fp)
+            } catch let e as FingerprintStore.FormatError where e.olderVersion && o.updateFingerprints {
+                // Older fingerprints hashed less of each event: none can match, so all are replaced.
+                out("note: \(fp) holds fingerprints of an older format (\(e)); every entry is replaced\n")
             } catch let e as FingerprintStore.FormatError {
                 err("error: \(e)"); invalid = true
             } catch {

@@ -2,6 +2,7 @@ import Calibration
 import Foundation
 import Scenario
 import SimCore
+import TextKit
 import Topology
 
 /// The seed's production-readiness checklist, evaluated per topology from a
@@ -97,13 +98,8 @@ public struct Checklist: Sendable {
         for item in Item.allCases {
             rows.append([item.title] + topologies.map { $0.entry(item).status.rawValue })
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
         var out = "checklist: \(scenario) (the seed's production-readiness checklist; n/a: does not apply to the kind)\n\n"
-        for (i, row) in rows.enumerated() {
-            out += row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").checklistTableTrimmed() + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-        }
+        out += TextTable.render(rows)
         for t in topologies {
             out += "\n\(t.name) (\(t.kind.rawValue))\n"
             for e in t.entries {
@@ -119,14 +115,6 @@ public struct Checklist: Sendable {
     }
 }
 
-extension String {
-    /// Table rows end without padding.
-    func checklistTableTrimmed() -> String {
-        var s = self
-        while s.hasSuffix(" ") { s.removeLast() }
-        return s
-    }
-}
 
 // MARK: - Offered load
 

@@ -2,6 +2,7 @@ import Calibration
 import Foundation
 import Scenario
 import SimCore
+import TextKit
 import Topology
 
 /// The batch outputs of `topsim run`, as text: every function here is pure, so
@@ -188,45 +189,56 @@ public enum Reports {
 
     // MARK: run.json
 
+    /// A JSON string literal through Foundation's encoder (the fingerprint file's
+    /// hand-laid lines use it, so every JSON topsim writes is escaped one way).
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        // Encoding a String cannot fail.
+        return String(decoding: (try? e.encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 
-    /// Reproducibility record. `wall_time_s` is the one value that differs between
-    /// two runs of the same scenario and seed.
+    /// run.json's record; its keys are the file's keys.
+    struct RunRecord: Encodable {
+        struct Topology: Encodable {
+            var name, kind: String
+            var events: UInt64, fingerprints: [String]
+        }
+        var topsimVersion, scenario, scenarioFile, scenarioSHA256: String
+        var seed: UInt64, replicationSeeds: [UInt64], replications: Int
+        var warmupSeconds, simulatedSeconds: Double
+        var events: UInt64, wallTimeSeconds: Double
+        var topologies: [Topology]
+
+        enum CodingKeys: String, CodingKey {
+            case topsimVersion = "topsim_version", scenario, scenarioFile = "scenario_file"
+            case scenarioSHA256 = "scenario_sha256", seed, replicationSeeds = "replication_seeds", replications
+            case warmupSeconds = "warmup_s", simulatedSeconds = "simulated_s", events
+            case wallTimeSeconds = "wall_time_s", topologies
+        }
+    }
+
+    /// Reproducibility record, through `JSONEncoder` with sorted keys (escaping is
+    /// Foundation's). `wall_time_s` is the one value that differs between two runs of
+    /// the same scenario and seed; seconds are rounded to the millisecond.
     public static func runJSON(_ r: Runner.Result) -> String {
         let s = r.scenario
-        var lines: [String] = []
-        lines.append("  \"topsim_version\": \(jsonString(version)),")
-        lines.append("  \"scenario\": \(jsonString(s.name)),")
-        lines.append("  \"scenario_file\": \(jsonString(s.sourcePath ?? "<built-in>")),")
-        lines.append("  \"scenario_sha256\": \(jsonString(SHA256.hex(s.sourceText))),")
-        lines.append("  \"seed\": \(s.seed),")
-        lines.append("  \"replication_seeds\": [\(r.seeds.map(String.init).joined(separator: ", "))],")
-        lines.append("  \"replications\": \(s.replications),")
-        lines.append("  \"warmup_s\": \(fmt(Nanos.toSeconds(s.warmup), 3)),")
-        lines.append("  \"simulated_s\": \(fmt(Nanos.toSeconds(s.duration), 3)),")
-        lines.append("  \"events\": \(r.events),")
-        lines.append("  \"wall_time_s\": \(fmt(r.wallSeconds, 3)),")
-        let tops = r.topologies.map { t in
-            let fps = t.runs.map { jsonString($0.fingerprint.description) }.joined(separator: ", ")
-            let ev = t.runs.reduce(0) { $0 + $1.events }
-            return "    {\"name\": \(jsonString(t.spec.name)), \"kind\": \(jsonString(t.spec.kind.rawValue)), \"events\": \(ev), \"fingerprints\": [\(fps)]}"
-        }
-        lines.append("  \"topologies\": [\n" + tops.joined(separator: ",\n") + "\n  ]")
-        return "{\n" + lines.joined(separator: "\n") + "\n}\n"
+        func ms(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+        let record = RunRecord(
+            topsimVersion: version, scenario: s.name, scenarioFile: s.sourcePath ?? "<built-in>",
+            scenarioSHA256: SHA256.hex(s.sourceText), seed: s.seed, replicationSeeds: r.seeds,
+            replications: s.replications, warmupSeconds: ms(Nanos.toSeconds(s.warmup)),
+            simulatedSeconds: ms(Nanos.toSeconds(s.duration)), events: r.events, wallTimeSeconds: ms(r.wallSeconds),
+            topologies: r.topologies.map { t in
+                RunRecord.Topology(name: t.spec.name, kind: t.spec.kind.rawValue,
+                                   events: t.runs.reduce(0) { $0 + $1.events },
+                                   fingerprints: t.runs.map(\.fingerprint.description))
+            })
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Encoding strings, integers and finite doubles cannot fail.
+        guard let data = try? e.encode(record) else { preconditionFailure("run.json did not encode") }
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     // MARK: the table on stdout
@@ -249,17 +261,9 @@ public enum Reports {
                          fmt(v(.errors(.rateLimited)).mean, 0), fmt(v(.errors(.overflow)).mean, 0), fmt(v(.hops).mean, 1),
                          "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 0), fmt(v(.proxyCPUCores).mean, 2)])
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
         var out = "\(s.name): \(fmt(Nanos.toSeconds(s.duration), 0)) s simulated after \(fmt(Nanos.toSeconds(s.warmup), 0)) s warm-up, seed \(s.seed)"
         out += reps > 1 ? ", \(reps) replications (mean ± 95% CI)\n\n" : "\n\n"
-        for (i, row) in rows.enumerated() {
-            out += row.enumerated().map { c, cell in
-                c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                      : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  ") + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-        }
-        return out
+        return out + TextTable.render(rows, rightAligned: Set(2..<rows[0].count))
     }
 
     public static func files(_ r: Runner.Result) -> [(name: String, contents: String)] {

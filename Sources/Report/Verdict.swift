@@ -1,6 +1,7 @@
 import Foundation
 import Scenario
 import SimCore
+import TextKit
 import Topology
 
 /// Which topology wins each criterion of a run, and by how much: latency,
@@ -178,16 +179,7 @@ public struct Verdict: Sendable {
                           r.runnerUpValue.map { Verdict.format(r.criterion, $0) } ?? "-",
                           Verdict.marginText(r) + (r.note.map { "; " + $0 } ?? "")])
         }
-        let widths = lines[0].indices.map { c in lines.map { $0[c].count }.max()! }
-        var out = "verdict: \(scenario)\n\n"
-        for (i, l) in lines.enumerated() {
-            out += l.enumerated().map { c, cell in
-                c == 2 || c == 4 ? String(repeating: " ", count: widths[c] - cell.count) + cell
-                                 : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ").checklistTableTrimmed() + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-        }
-        return out
+        return "verdict: \(scenario)\n\n" + TextTable.render(lines, rightAligned: [2, 4])
     }
 
     /// `criterion,winner,value,runner_up,runner_up_value,margin`: values in the criterion's

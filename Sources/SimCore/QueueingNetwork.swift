@@ -72,6 +72,8 @@ public struct TandemNetwork: Sendable {
                 station = 0
             } else {
                 let s = Int(e.target)
+                // The station is the entity; the customer's slot number is nobody's business.
+                engine.record(entity: e.target, outcome: 0)
                 customer = Int(e.data)
                 if let next = queues[s].depart(at: now) {
                     engine.schedule(after: services[s].sample(&serviceStreams[s]), kind: Kind.completion.rawValue,

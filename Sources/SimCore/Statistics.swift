@@ -153,23 +153,73 @@ public struct ReplicationSummary: Sendable, Equatable {
     }
 }
 
+/// Student's t distribution: the one implementation behind confidence half-widths
+/// (`ReplicationSummary`) and the baseline check's Welch test. Tail probabilities come
+/// from the regularised incomplete beta function (continued fraction, Lentz's method;
+/// Numerical Recipes §6.4); quantiles invert them.
 public enum StudentT {
-    /// Two-sided 95% critical values, t(0.975; df) for df = 1...30.
-    static let table: [Double] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-    ]
+    /// P(|T| ≥ t) for T ~ t(df); df = ∞ is the normal distribution.
+    public static func twoSidedP(t: Double, df: Double) -> Double {
+        let t = abs(t)
+        if t.isInfinite { return 0 }
+        if df.isInfinite || df > 1e7 { return erfc(t / 2.0.squareRoot()) }
+        return incompleteBeta(a: df / 2, b: 0.5, x: df / (df + t * t))
+    }
 
-    /// t(0.975; df); beyond 30 degrees of freedom, the Cornish–Fisher expansion
-    /// (error below 1e-3).
+    /// The p-quantile of t(df), for 0.5 ≤ p < 1 (p < 0.5 by symmetry): the t with
+    /// P(T ≤ t) = p, by bisection on `twoSidedP` to 1e-12 (a few hundred
+    /// incomplete-beta evaluations; called once per summary, never per event).
+    public static func quantile(_ p: Double, df: Double) -> Double {
+        precondition(p > 0 && p < 1 && df > 0)
+        if p < 0.5 { return -quantile(1 - p, df: df) }
+        let tail = 2 * (1 - p)
+        var lo = 0.0, hi = 1.0
+        while twoSidedP(t: hi, df: df) > tail { lo = hi; hi *= 2 }
+        while hi - lo > 1e-12 * max(1, hi) {
+            let mid = (lo + hi) / 2
+            if twoSidedP(t: mid, df: df) > tail { lo = mid } else { hi = mid }
+        }
+        return (lo + hi) / 2
+    }
+
+    /// t(0.975; df): the two-sided 95% critical value.
     public static func quantile975(df: Int) -> Double {
         precondition(df >= 1)
-        if df <= 30 { return table[df - 1] }
-        let z = 1.959963984540054, n = Double(df)
-        let g1 = (pow(z, 3) + z) / 4
-        let g2 = (5 * pow(z, 5) + 16 * pow(z, 3) + 3 * z) / 96
-        let g3 = (3 * pow(z, 7) + 19 * pow(z, 5) + 17 * pow(z, 3) - 15 * z) / 384
-        return z + g1 / n + g2 / (n * n) + g3 / (n * n * n)
+        return quantile(0.975, df: Double(df))
+    }
+
+    /// I_x(a, b).
+    static func incompleteBeta(a: Double, b: Double, x: Double) -> Double {
+        if x <= 0 { return 0 }
+        if x >= 1 { return 1 }
+        let lnBeta: Double = lgamma(a + b) - lgamma(a) - lgamma(b)
+        let lnFront: Double = lnBeta + a * log(x) + b * log(1 - x)
+        let front = exp(lnFront)
+        if x < (a + 1) / (a + b + 2) { return front * continuedFraction(a: a, b: b, x: x) / a }
+        return 1 - front * continuedFraction(a: b, b: a, x: 1 - x) / b
+    }
+
+    static func continuedFraction(a: Double, b: Double, x: Double) -> Double {
+        let tiny = 1e-300, eps = 1e-15
+        let qab = a + b, qap = a + 1, qam = a - 1
+        var c = 1.0, d = 1 - qab * x / qap
+        if abs(d) < tiny { d = tiny }
+        d = 1 / d
+        var h = d
+        for m in 1...300 {
+            let m = Double(m), m2 = 2 * m
+            var aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
+            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d; h *= d * c
+            aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
+            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let del = d * c
+            h *= del
+            if abs(del - 1) < eps { break }
+        }
+        return h
     }
 }

@@ -403,6 +403,7 @@ public struct TopologySimulation: Sendable {
     public mutating func run(until limit: SimTime) {
         let stop = min(limit, measureEnd)
         while let e = engine.next(until: stop) {
+            recordTrajectory(e)
             switch e.kind {
             case EK.hopDone: hopDone(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.serviceDone: serviceDone(Int(e.target), UInt32(truncatingIfNeeded: e.data))

@@ -1,28 +1,10 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Drives the real `topsim` binary: in tmux on a private socket for the interactive UI,
 /// and through pipes for the refusal and headless paths.
 final class EndToEndTests: XCTestCase {
-    /// The products directory of this test run (on Linux, where the .xctest bundle lives),
-    /// else the usual build directories from the package root.
-    static func topsimBinary() -> URL? {
-        let fm = FileManager.default
-        var candidates: [URL] = []
-        let bundleDir = Bundle.main.bundleURL
-        candidates.append(bundleDir.appendingPathComponent("topsim"))
-        candidates.append(bundleDir.deletingLastPathComponent().appendingPathComponent("topsim"))
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("topsim"))
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for dir in [".build-test/release", ".build/debug", ".build/release"] {
-            candidates.append(root.appendingPathComponent(dir).appendingPathComponent("topsim"))
-        }
-        return candidates.first { fm.isExecutableFile(atPath: $0.path) }
-    }
-
     static func which(_ tool: String) -> String? {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let path = "\(dir)/\(tool)"
@@ -33,26 +15,14 @@ final class EndToEndTests: XCTestCase {
 
     @discardableResult
     static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        if let env { p.environment = env }
-        let out = Pipe()
-        let err = Pipe()
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (-1, "", "\(error)") }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        do {
+            let r = try Command.run(URL(fileURLWithPath: exe), args, env: env)
+            return (r.status, r.stdout, r.stderr)
+        } catch { return (-1, "", "\(error)") }
     }
 
-    func binary() throws -> URL {
-        guard let bin = Self.topsimBinary() else { throw XCTSkip("topsim binary not built next to the tests") }
-        return bin
-    }
+    /// The binary built with these tests; a missing one fails the test (TestSupport).
+    func binary() throws -> URL { try TopsimBinary.url() }
 
     func testRefusesWhenStdoutIsNotATerminal() throws {
         let r = Self.run(try binary().path, ["tui"])

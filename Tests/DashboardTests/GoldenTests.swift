@@ -1,5 +1,6 @@
 import Dashboard
 import Foundation
+import TestSupport
 import XCTest
 
 /// Golden text dumps of the grid. Review changes in the diff; UPDATE_GOLDEN=1 rewrites them.
@@ -8,26 +9,7 @@ final class GoldenTests: XCTestCase {
 
     func assertGolden(_ name: String, _ grid: CellGrid, file: StaticString = #filePath, line: UInt = #line) throws {
         let url = Self.goldenDir.appendingPathComponent(name + ".txt")
-        let text = grid.description + "\n"
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(at: Self.goldenDir, withIntermediateDirectories: true)
-            try text.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            XCTFail("missing golden \(url.path); run with UPDATE_GOLDEN=1", file: file, line: line)
-            return
-        }
-        if expected != text {
-            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let a = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let first = zip(e, a).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(e.count, a.count)
-            XCTFail("""
-                \(name) differs from its golden at line \(first + 1) (UPDATE_GOLDEN=1 rewrites):
-                expected: \(first < e.count ? String(e[first]) : "<none>")
-                actual:   \(first < a.count ? String(a[first]) : "<none>")
-                """, file: file, line: line)
-        }
+        if let why = try Golden.mismatch(grid.description + "\n", golden: url) { XCTFail(why, file: file, line: line) }
     }
 
     func ui(selected: Int = 0, overlay: Overlay = .none, paused: Bool = false) -> UIState {

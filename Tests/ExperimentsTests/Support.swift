@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 enum Support {
@@ -47,29 +48,14 @@ enum Support {
 
         """
 
-    /// `topsim` next to the test bundle (`.build-test/release` under `make test`).
-    static func topsimBinary() -> URL? {
-        var dirs: [URL] = []
-        #if os(Linux)
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            dirs.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        #endif
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") {
-            dirs.append(b.bundleURL.deletingLastPathComponent())
-        }
-        dirs.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        for d in dirs {
-            let candidate = d.appendingPathComponent("topsim")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
+    /// The `topsim` built from the code under test (TestSupport: a missing or stale binary
+    /// is an error, never a skip).
+    static func topsimBinary() throws -> URL { try TopsimBinary.url() }
 
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
     static func topsim(_ args: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let bin = try XCTUnwrap(topsimBinary(), "topsim not found next to the test bundle (build it with --build-tests)")
+        let bin = try topsimBinary()
         return try run(bin.path, args, environment: environment)
     }
 

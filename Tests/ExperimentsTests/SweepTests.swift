@@ -206,7 +206,7 @@ final class SweepCommandTests: XCTestCase {
         }
         let scenario = repo.appendingPathComponent("scenarios/capacity-gateway-replicas.yaml").path
         let results = dir.appendingPathComponent("results").path
-        let bin = try XCTUnwrap(Support.topsimBinary()).deletingLastPathComponent().path
+        let bin = try Support.topsimBinary().deletingLastPathComponent().path
         func sh(_ cmd: String, _ env: [String: String] = [:]) throws -> Support.Outcome {
             let c = cmd.replacingOccurrences(of: "/scenario/scenario.yaml", with: scenario)
                 .replacingOccurrences(of: "/results", with: results)

@@ -49,15 +49,6 @@ final class BaselineTests: XCTestCase {
         XCTAssertTrue(c.filter { $0.topology == "direct" }.allSatisfy { $0.pValue == 1 && $0.passed })
     }
 
-    func testWelchPValues() {
-        // t(0.975; 4) = 2.776 and z(0.975) = 1.96: both two-sided p = 0.05.
-        XCTAssertEqual(StudentTDistribution.twoSidedP(t: 2.776, df: 4), 0.05, accuracy: 2e-4)
-        XCTAssertEqual(StudentTDistribution.twoSidedP(t: 1.959964, df: .infinity), 0.05, accuracy: 1e-6)
-        XCTAssertEqual(StudentTDistribution.twoSidedP(t: 2.228, df: 10), 0.05, accuracy: 2e-4)
-        XCTAssertEqual(StudentTDistribution.twoSidedP(t: 0, df: 7), 1, accuracy: 1e-12)
-        XCTAssertEqual(StudentTDistribution.twoSidedP(t: 1, df: 1), 0.5, accuracy: 1e-9)
-        XCTAssertLessThan(StudentTDistribution.twoSidedP(t: 50, df: 8), 1e-9)
-    }
 
     func testToleranceMarginAndSingleReplications() {
         // 100 vs 104 with a tight spread: significant without a margin, not with 5%.

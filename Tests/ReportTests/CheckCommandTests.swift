@@ -1,50 +1,16 @@
 import Foundation
 import Report
+import TestSupport
 import XCTest
 
 /// `topsim check` end to end, through the built binary: exit codes, the last line,
 /// the JUnit file, fingerprints and baselines as a CI job would use them.
 final class CheckCommandTests: XCTestCase {
-    /// The products directory holds both the test bundle and `topsim`: `.build/debug`
-    /// under `swift test`, `.build-test/release` under `make test`.
-    static func topsimBinary() -> URL? {
-        var dirs: [URL] = []
-        #if os(Linux)
-        // The .xctest is an executable in the products directory.
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            dirs.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        #endif
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") {
-            dirs.append(b.bundleURL.deletingLastPathComponent())
-        }
-        dirs.append(Bundle.main.bundleURL)
-        dirs.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        for d in dirs {
-            let candidate = d.appendingPathComponent("topsim")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
-
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
     func topsim(_ args: [String], in dir: URL) throws -> Outcome {
-        let bin = try XCTUnwrap(Self.topsimBinary(), "topsim not found next to the test bundle (build it with --build-tests)")
-        let p = Process()
-        p.executableURL = bin
-        p.arguments = ["check"] + args
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read before waiting so a full pipe cannot block the child.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                       stderr: String(decoding: e, as: UTF8.self))
+        let r = try TopsimBinary.run(["check"] + args, in: dir)
+        return Outcome(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     var dir: URL!
@@ -123,15 +89,8 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(lastLine(changed.stdout), "2 passed, 1 failed")
 
         // A stored `topsim run --out` result of the same model passes the baseline check.
-        let bin = try XCTUnwrap(Self.topsimBinary())
-        let run = Process()
-        run.executableURL = bin
-        run.arguments = ["run", "suite/pass.yaml", "--out", "base"]
-        run.currentDirectoryURL = dir
-        run.standardOutput = FileHandle.nullDevice
-        try run.run()
-        run.waitUntilExit()
-        XCTAssertEqual(run.terminationStatus, 0)
+        let run = try TopsimBinary.run(["run", "suite/pass.yaml", "--out", "base"], in: dir)
+        XCTAssertEqual(run.status, 0, run.stderr)
         let base = try topsim(["suite/pass.yaml", "--baseline", "base", "--tolerance", "5%"], in: dir)
         XCTAssertEqual(base.status, 0, base.stdout + base.stderr)
         XCTAssertTrue(base.stdout.contains("baseline direct.mean_ms: "), base.stdout)

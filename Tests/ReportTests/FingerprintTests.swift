@@ -51,7 +51,7 @@ final class FingerprintTests: XCTestCase {
         let text = store.serialized()
         XCTAssertEqual(text, """
         {
-          "topsim_fingerprints": 1,
+          "topsim_fingerprints": 2,
           "scenarios": {
             "alpha \\"q\\"": {
               "seed": 1,
@@ -72,7 +72,7 @@ final class FingerprintTests: XCTestCase {
 
         """)
         XCTAssertEqual(try FingerprintStore.parse(text), store)
-        XCTAssertEqual(FingerprintStore().serialized(), "{\n  \"topsim_fingerprints\": 1,\n  \"scenarios\": {}\n}\n")
+        XCTAssertEqual(FingerprintStore().serialized(), "{\n  \"topsim_fingerprints\": 2,\n  \"scenarios\": {}\n}\n")
         XCTAssertEqual(try FingerprintStore.parse(FingerprintStore().serialized()), FingerprintStore())
         XCTAssertThrowsError(try FingerprintStore.parse("{\"scenarios\": {}}"))
         XCTAssertThrowsError(try FingerprintStore.parse("not json"))

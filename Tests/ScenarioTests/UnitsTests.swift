@@ -110,7 +110,6 @@ final class UnitsTests: XCTestCase {
         XCTAssertEqual(Suggest.closest(to: "wrokers", in: ScenarioParser.serviceKeys), "workers")
         XCTAssertNil(Suggest.closest(to: "colour", in: ScenarioParser.serviceKeys))
         XCTAssertNil(Suggest.closest(to: "c", in: ["a", "b"]))
-        XCTAssertEqual(Suggest.distance("ab", "ba"), 1)
     }
 
     func testDurationFormatting() {

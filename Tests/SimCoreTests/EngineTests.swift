@@ -94,12 +94,31 @@ final class EngineTests: XCTestCase {
     }
 
     func testStudentTAndReplicationSummary() {
-        XCTAssertEqual(StudentT.quantile975(df: 1), 12.706)
-        XCTAssertEqual(StudentT.quantile975(df: 40), 2.021, accuracy: 0.001)
-        XCTAssertEqual(StudentT.quantile975(df: 120), 1.980, accuracy: 0.001)
+        // Published t(0.975; df) to three decimals.
+        for (df, t) in [(1, 12.706), (2, 4.303), (4, 2.776), (5, 2.571), (10, 2.228), (30, 2.042), (40, 2.021), (120, 1.980)] {
+            XCTAssertEqual(StudentT.quantile975(df: df), t, accuracy: 0.0005, "df \(df)")
+        }
+        XCTAssertEqual(StudentT.quantile(0.975, df: 1), 12.706_204_736, accuracy: 1e-8)
+        XCTAssertEqual(StudentT.quantile(0.025, df: 7), -StudentT.quantile(0.975, df: 7))
+        XCTAssertEqual(StudentT.quantile(0.975, df: .infinity), 1.959_963_985, accuracy: 1e-8)
+        // The quantile inverts the tail probability it is computed from.
+        for df in [1.0, 3.5, 12, 200] {
+            XCTAssertEqual(StudentT.twoSidedP(t: StudentT.quantile(0.99, df: df), df: df), 0.02, accuracy: 1e-10)
+        }
         let s = ReplicationSummary([1, 2, 3])
         XCTAssertEqual(s.mean, 2)
-        XCTAssertEqual(s.halfWidth, 4.303 * 1 / 3.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(s.halfWidth, StudentT.quantile975(df: 2) * 1 / 3.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(s.halfWidth, 4.303 / 3.0.squareRoot(), accuracy: 1e-3)
+    }
+
+    func testStudentTTailProbabilities() {
+        // t(0.975; 4) = 2.776 and z(0.975) = 1.96: both two-sided p = 0.05.
+        XCTAssertEqual(StudentT.twoSidedP(t: 2.776, df: 4), 0.05, accuracy: 2e-4)
+        XCTAssertEqual(StudentT.twoSidedP(t: 1.959964, df: .infinity), 0.05, accuracy: 1e-6)
+        XCTAssertEqual(StudentT.twoSidedP(t: 2.228, df: 10), 0.05, accuracy: 2e-4)
+        XCTAssertEqual(StudentT.twoSidedP(t: 0, df: 7), 1, accuracy: 1e-12)
+        XCTAssertEqual(StudentT.twoSidedP(t: 1, df: 1), 0.5, accuracy: 1e-9)
+        XCTAssertLessThan(StudentT.twoSidedP(t: 50, df: 8), 1e-9)
     }
 
     func testLatencyStatsPercentiles() {
@@ -117,5 +136,37 @@ final class EngineTests: XCTestCase {
         w.update(at: 1299) { $0 += 1 }
         w.update(at: 1300) { $0 += 1 }
         XCTAssertEqual(w.windows, [1, 0, 1])
+    }
+
+    /// Runs three events at 10 ns apart, recording entity and outcome per event.
+    func trajectory(entities: [Int32], outcomes: [Int32], slots: [Int32], record: Bool = true) -> Fingerprint {
+        var engine = Engine()
+        for i in entities.indices {
+            engine.schedule(at: SimTime(10 * i), kind: 1, target: slots[i], data: Int64(slots[i]) * 7)
+        }
+        while let e = engine.next() {
+            let i = Int(e.time / 10)
+            if record { engine.record(entity: entities[i], outcome: outcomes[i]) }
+        }
+        return engine.fingerprint
+    }
+
+    /// The fingerprint sees where an event happened and what came of it, and not the
+    /// pool slot (`target`, `data`) a model used to find its state.
+    func testFingerprintHashesEntityAndOutcomeNotSlots() {
+        let base = trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [0, 1, 2])
+        XCTAssertEqual(base, trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [0, 1, 2]))
+        // Other slots, same entities: nobody observes slot numbers.
+        XCTAssertEqual(base, trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [5, 3, 9]))
+        // Same times and kinds, another entity: a routing change.
+        XCTAssertNotEqual(base, trajectory(entities: [1, 1, 1], outcomes: [0, 0, 0], slots: [0, 1, 2]))
+        // Same entities, another outcome.
+        XCTAssertNotEqual(base, trajectory(entities: [1, 2, 1], outcomes: [0, -1, 0], slots: [0, 1, 2]))
+        // Entity and outcome are not interchangeable.
+        XCTAssertNotEqual(trajectory(entities: [1, 0, 0], outcomes: [0, 0, 0], slots: [0, 0, 0]),
+                          trajectory(entities: [0, 0, 0], outcomes: [1, 0, 0], slots: [0, 0, 0]))
+        // Without records, (time, kind) alone cannot tell the routing change apart.
+        XCTAssertEqual(trajectory(entities: [1, 2, 1], outcomes: [0, 0, 0], slots: [0, 1, 2], record: false),
+                       trajectory(entities: [1, 1, 1], outcomes: [0, 0, 0], slots: [0, 1, 2], record: false))
     }
 }
