@@ -278,7 +278,8 @@ extension TopologySimulation {
         }
     }
 
-    func callerCertExpired(_ a: Int) -> Bool {
+    // `mutating` so that `self` is not copied per arrival (a non-mutating call from the hot path did).
+    mutating func callerCertExpired(_ a: Int) -> Bool {
         let c = Int(attempts[a].call)
         let ci = Int(calls[c].callerInstance)
         return ci >= 0 && instances[ci].certExpires <= engine.now
