@@ -97,6 +97,17 @@ public enum ExpectationCheck {
         let metric = e.lhs.metric
         let reps = s.replications
         let l = summary(lhs, metric)
+        // A metric with no samples fails, whatever the comparison would say.
+        func gap(_ topology: String, _ m: Metric) -> String? {
+            missingData(m, result.topologies.first { $0.spec.name == topology }!, scenario: s, window: e.window)
+        }
+        var rhsRef: MetricRef?
+        if case .metric(let r) = e.rhs { rhsRef = r }
+        if let why = gap(lhs, metric) ?? rhsRef.flatMap({ gap(rhs!, $0.metric) }) {
+            return ExpectationOutcome(
+                expectation: e, text: text, lhsTopology: lhs, rhsTopology: rhs, lhs: l, rhs: nil,
+                expected: nil, passed: false, problem: why, measuredText: "no data", expectedText: "")
+        }
         switch e.rhs {
         case .value(let q):
             let b = q.reportValue
