@@ -85,6 +85,13 @@ private func installSignalHandlers() {
         sigaction(sig, &sa, previousActions + Int(sig))
     }
     for sig in quitSignals {
+        // Ignored by whoever started us (nohup): stays ignored.
+        var current = sigaction()
+        sigaction(sig, nil, &current)
+        if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            previousActions[Int(sig)] = current
+            continue
+        }
         var sa = sigaction()
         sa.__sigaction_handler.sa_handler = { sig in terminationSignal.store(sig, ordering: .relaxed) }
         sigemptyset(&sa.sa_mask)

@@ -17,6 +17,10 @@ private nonisolated(unsafe) let previousActions = UnsafeMutablePointer<sigaction
 /// Installs the handlers; call once, first thing in `main`.
 func installTerminationHandlers() {
     for sig in terminatingSignals + faultSignals {
+        // A signal ignored by whoever started us stays ignored (nohup, background jobs).
+        var current = sigaction()
+        sigaction(sig, nil, &current)
+        if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
         var sa = sigaction()
         sa.__sigaction_handler.sa_sigaction = { sig, info, _ in
             // Async-signal context: unlink/rmdir of paths registered in advance, sigaction, raise.
