@@ -60,6 +60,9 @@ let package = Package(
         ),
         // libFuzzer target for the scenario parser (Tests/Fuzz/run.sh; not part of `make test`).
         .executableTarget(name: "scenario-fuzz", dependencies: ["Scenario"], path: "Tests/Fuzz/ScenarioFuzz"),
+        // libFuzzer target that validates and then runs what validation accepts (briefly).
+        .executableTarget(name: "scenario-run-fuzz", dependencies: ["Scenario", "Topology", "Report"],
+                          path: "Tests/Fuzz/RunFuzz"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "SimCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Calibration", "SimCore"],
@@ -68,5 +71,9 @@ let package = Package(
         // Goldens are read by path (#filePath), not bundled.
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], exclude: ["Golden"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore"]),
+        // Nothing validate accepts may crash, hang or corrupt output: the extreme corpus and
+        // the bound properties run the built binary under a per-file time and memory limit.
+        .testTarget(name: "RobustnessTests", dependencies: ["Scenario", "Report", "Topology", "SimCore"],
+                    exclude: ["Extreme"]),
     ]
 )
