@@ -41,7 +41,7 @@ public enum ScenarioLoader {
     /// Folders and devices are refused.
     static func readBounded(_ path: String, limit: Int) -> Result<Data, ReadFailure> {
         var st = stat()
-        guard stat(path, &st) == 0 else { return .failure(ReadFailure("cannot read the file: \(String(cString: strerror(errno)))")) }
+        guard stat(path, &st) == 0 else { return .failure(ReadFailure("cannot read the file")) }
         switch st.st_mode & S_IFMT {
         case S_IFREG, S_IFIFO: break
         case S_IFDIR: return .failure(ReadFailure("is a folder, not a scenario file"))

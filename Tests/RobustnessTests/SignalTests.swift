@@ -89,11 +89,12 @@ final class SignalTests: XCTestCase {
         let bin = try startTmux("term")
         let errFile = NSTemporaryDirectory() + "topsim-term-\(getpid()).err"
         defer { unlink(errFile) }
-        for (env, fragment) in [("env -u TERM", "TERM is not set"), ("TERM=no-such-terminal", "TERM=no-such-terminal"),
-                                ("TERM=dumb", "TERM=dumb cannot move the cursor")] {
-            tmuxRun(["send-keys", "-t", "sig", "clear; \(env) '\(bin)' tui 2>'\(errFile)'; echo STATUS=$?", "Enter"])
-            let screen = waitFor("refusal with \(env)") { $0.range(of: "STATUS=[0-9]", options: .regularExpression) != nil }
-            XCTAssertTrue(screen.contains("STATUS=2"), "\(env):\n\(screen)")
+        for (i, (env, fragment)) in [("env -u TERM", "TERM is not set"), ("TERM=no-such-terminal", "TERM=no-such-terminal"),
+                                     ("TERM=dumb", "TERM=dumb cannot move the cursor")].enumerated() {
+            // A marker per round, so that the previous round's line on the screen never matches.
+            tmuxRun(["send-keys", "-t", "sig", "clear; \(env) '\(bin)' tui 2>'\(errFile)'; echo STATUS\(i)=$?", "Enter"])
+            let screen = waitFor("refusal with \(env)") { $0.range(of: "STATUS\(i)=[0-9]", options: .regularExpression) != nil }
+            XCTAssertTrue(screen.contains("STATUS\(i)=2"), "\(env):\n\(screen)")
             let err = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
             XCTAssertTrue(err.hasPrefix("error: ") && err.contains(fragment), "\(env): \(err)")
             XCTAssertFalse(err.contains("Error opening terminal"), "ncurses' own message: \(err)")
