@@ -44,7 +44,8 @@ func checkOne(_ data: Data) {
     let instances = s.services.reduce(0) { $0 + $1.replicas }
     let clients = s.traffic.reduce(0) { $0 + ($1.clients ?? 0) }
     let arrivals = s.traffic.reduce(0.0) { $0 + Limits.expectedArrivals($1, warmup: s.warmup, duration: s.duration) }
-    guard instances <= 2_000, clients <= 10_000, s.cluster.nodes <= 2_000,
+    guard instances <= 2_000, clients <= 10_000, s.cluster.nodes <= 2_000, s.services.count <= 64,
+          s.faults.count <= 64, s.topologies.count <= 10, Limits.windowCount(s) <= 5_000,
           arrivals * Double(s.topologies.count) <= 20_000 else { return }
     let result: Runner.Result
     do {
