@@ -66,6 +66,9 @@ let package = Package(
         ),
         // libFuzzer target for the scenario parser (Tests/Fuzz/run.sh; not part of `make test`).
         .executableTarget(name: "scenario-fuzz", dependencies: ["Scenario"], path: "Tests/Fuzz/ScenarioFuzz"),
+        // libFuzzer target that validates and then runs what validation accepts (briefly).
+        .executableTarget(name: "scenario-run-fuzz", dependencies: ["Scenario", "Topology", "Report"],
+                          path: "Tests/Fuzz/RunFuzz"),
         // Helpers shared by the test targets: the topsim binary under test, golden files.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
@@ -81,5 +84,9 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore", "Calibration", "TestSupport"]),
         .testTarget(name: "ExperimentsTests",
                     dependencies: ["Experiments", "Report", "Topology", "Scenario", "SimCore", "TestSupport"]),
+        // Nothing validate accepts may crash, hang or corrupt output: the extreme corpus and
+        // the bound properties run the built binary under a per-file time and memory limit.
+        .testTarget(name: "RobustnessTests", dependencies: ["Scenario", "Report", "Topology", "SimCore", "TestSupport"],
+                    exclude: ["Extreme"]),
     ]
 )

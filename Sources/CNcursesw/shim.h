@@ -31,4 +31,19 @@ static inline int topsim_key_btab(void) { return KEY_BTAB; }
 static inline int topsim_key_enter(void) { return KEY_ENTER; }
 static inline int topsim_err(void) { return ERR; }
 static inline int topsim_setlocale_all(void) { return setlocale(LC_ALL, "") != NULL; }
+
+/* From <term.h>, declared here: term.h's capability macros (lines, columns, ...) would leak into Swift. */
+extern int setupterm(const char *, int, int *);
+extern char *tigetstr(const char *);
+
+/* Whether the terminal named by TERM can run the dashboard, asked before initscr (which
+   prints its own message and exits 1 on failure): 1 yes; 0 TERM unknown or generic
+   (e.g. dumb); -1 no terminfo database; -2 it cannot move the cursor. */
+static inline int topsim_terminal_usable(void) {
+    int err = 0;
+    if (setupterm(NULL, 1, &err) != OK) return err == -1 ? -1 : 0;
+    char *cup = tigetstr("cup");
+    if (cup == NULL || cup == (char *)-1) return -2;
+    return 1;
+}
 #endif

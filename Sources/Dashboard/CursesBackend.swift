@@ -4,19 +4,51 @@ import CNcursesw
 import Foundation
 import Synchronization
 
-/// Set by SIGINT/SIGTERM; the UI loop notices within one tick and exits cleanly.
+/// Set by a terminating signal (SIGHUP, SIGINT, SIGQUIT, SIGTERM); the UI loop notices
+/// within one tick, restores the terminal, and the process then dies by that signal.
 private let terminationSignal = Atomic<Int32>(0)
+private let quitSignals: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM]
 /// Handlers that were in place before ours (the Swift backtracer's, usually), indexed by signal number.
 private nonisolated(unsafe) let previousActions = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
 private let crashSignals: [Int32] = [SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS]
 
 /// The Swift runtime reads SWIFT_BACKTRACE at start-up, so it cannot be set later:
 /// re-exec once with it set, or a crash would wait for a key on a raw terminal.
+/// The executable is exec'd by its real path (what /proc/self/exe points at), not through
+/// /proc/self/exe itself: the kernel names a process after the file exec'd, and `exe`
+/// would hide it from `ps`, `top` and `pgrep topsim`.
 public func ensureNonInteractiveBacktraces() {
     guard getenv("SWIFT_BACKTRACE") == nil else { return }
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    // A binary replaced since it started reads "... (deleted)": then carry on without.
+    guard n > 0, access(buf, X_OK) == 0 else { return }
     setenv("SWIFT_BACKTRACE", "interactive=no", 1)
-    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    execv(buf, CommandLine.unsafeArgv)
     // execv only returns on failure: carry on without it.
+    unsetenv("SWIFT_BACKTRACE")
+}
+
+/// Why the dashboard cannot draw on this terminal (TERM unset, unknown to terminfo, or
+/// unable to move the cursor, like `dumb`); nil when it can. Asked before curses starts,
+/// because initscr prints its own message and exits 1 instead of returning.
+public func terminalProblem(environment: [String: String]) -> String? {
+    guard let term = environment["TERM"], !term.isEmpty else {
+        return "TERM is not set, so the terminal's type is unknown; set it (e.g. TERM=xterm-256color), "
+            + "or use `topsim run` or `topsim tui --headless`"
+    }
+    switch topsim_terminal_usable() {
+    case 1:
+        return nil
+    case -1:
+        return "no terminfo database describes TERM=\(term); install ncurses-base or use `topsim tui --headless`"
+    case -2:
+        return "TERM=\(term) cannot move the cursor, so the dashboard cannot redraw; "
+            + "use a full terminal, `topsim run` or `topsim tui --headless`"
+    default:
+        return "TERM=\(term) is not a terminal type terminfo knows (or too limited for a full-screen display); "
+            + "set TERM to your terminal's (e.g. xterm-256color), or use `topsim tui --headless`"
+    }
 }
 
 /// Runs the dashboard in the terminal until `q` or SIGINT/SIGTERM; returns the exit status.
@@ -26,6 +58,16 @@ public func runTerminalDashboard<S: SnapshotSource>(source: sending S, seed: UIn
     var app = CursesApp(runner: runner, seed: seed, forcedGlyphs: glyphs)
     let status = app.run()
     runner.stop()
+    let sig = terminationSignal.load(ordering: .relaxed)
+    if sig != 0 {
+        // The terminal is restored: now die by the signal, as the sender and the shell expect.
+        signal(sig, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, sig)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(sig)
+    }
     return status
 }
 
@@ -42,7 +84,14 @@ private func installSignalHandlers() {
         sa.sa_flags = 0
         sigaction(sig, &sa, previousActions + Int(sig))
     }
-    for sig in [SIGINT, SIGTERM] {
+    for sig in quitSignals {
+        // Ignored by whoever started us (nohup): stays ignored.
+        var current = sigaction()
+        sigaction(sig, nil, &current)
+        if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            previousActions[Int(sig)] = current
+            continue
+        }
         var sa = sigaction()
         sa.__sigaction_handler.sa_handler = { sig in terminationSignal.store(sig, ordering: .relaxed) }
         sigemptyset(&sa.sa_mask)
@@ -52,7 +101,7 @@ private func installSignalHandlers() {
 }
 
 private func restoreSignalHandlers() {
-    for sig in crashSignals + [SIGINT, SIGTERM] { sigaction(sig, previousActions + Int(sig), nil) }
+    for sig in crashSignals + quitSignals { sigaction(sig, previousActions + Int(sig), nil) }
 }
 
 private struct CursesApp {
@@ -78,8 +127,8 @@ private struct CursesApp {
         let utf8 = String(cString: nl_langinfo(nl_item(CODESET))).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         let glyphs = forcedGlyphs ?? (utf8 ? .utf8 : .ascii)
         guard initscr() != nil else {
-            FileHandle.standardError.write(Data("topsim tui: cannot initialise the terminal (is TERM set?)\n".utf8))
-            return 1
+            FileHandle.standardError.write(Data("error: cannot initialise the terminal (is TERM set?)\n".utf8))
+            return 2
         }
         installSignalHandlers()
         defer {

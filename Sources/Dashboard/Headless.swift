@@ -6,6 +6,14 @@
 public func renderHeadless<S: SnapshotSource>(source: inout S, frames: Int, size: Size, glyphs: Glyphs,
                                               ui: UIState) -> String {
     var out = ""
+    renderHeadless(source: &source, frames: frames, size: size, glyphs: glyphs, ui: ui) { out += $0 }
+    return out
+}
+
+/// The same, handing each frame to `emit` as soon as it is drawn: memory holds one frame
+/// however many are asked for.
+public func renderHeadless<S: SnapshotSource>(source: inout S, frames: Int, size: Size, glyphs: Glyphs,
+                                              ui: UIState, emit: (String) -> Void) {
     let n = max(1, frames)
     for i in 1...n {
         let t = source.durationSeconds * Double(i) / Double(n)
@@ -13,8 +21,7 @@ public func renderHeadless<S: SnapshotSource>(source: inout S, frames: Int, size
         snap.runState = i == n ? .finished : (ui.paused ? .paused : .running)
         var state = ui
         state.topologyCount = snap.topologies.count
-        out += "--- frame \(i)/\(n) at t=\(Fmt.seconds(snap.simSeconds)) ---\n"
-        out += layout(snap, state, size: size, glyphs: glyphs).description + "\n"
+        emit("--- frame \(i)/\(n) at t=\(Fmt.seconds(snap.simSeconds)) ---\n"
+            + layout(snap, state, size: size, glyphs: glyphs).description + "\n")
     }
-    return out
 }

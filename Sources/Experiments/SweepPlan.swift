@@ -198,14 +198,17 @@ public struct SweepPlan: Sendable {
     /// Reads the file and checks every point of the grid through the scenario parser
     /// before anything runs. Throws `ScenarioErrors` (the file's own, or each point's,
     /// each naming the first point that shows it: `… (point 3: PATH=V)`) or `ExperimentError`.
-    public static func make(scenarioPath: String, parameters: [SweepParameter]) throws -> SweepPlan {
+    /// `overrides`: `--duration`/`--replications`, checked by the scenario's own parser and
+    /// limits for every point, as `topsim run` checks them.
+    public static func make(scenarioPath: String, parameters: [SweepParameter],
+                            overrides: ScenarioOverrides = ScenarioOverrides()) throws -> SweepPlan {
         if let dup = SweepParameter.firstDuplicate(parameters.map(\.path)) {
             throw ExperimentError("--set \(dup) is given twice; list all its values in one --set")
         }
         let count = parameters.reduce(1) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue }
         if parameters.isEmpty { throw ExperimentError("give at least one --set PATH=V1,V2,...") }
         if count > maxPoints { throw ExperimentError("the grid has \(count) points, more than \(maxPoints)") }
-        let base = try ScenarioLoader.load(path: scenarioPath)
+        let base = try ScenarioLoader.load(path: scenarioPath, overrides: overrides)
         let dir = (scenarioPath as NSString).deletingLastPathComponent
         let points = grid(parameters)
         var scenarios: [Scenario] = []
@@ -214,7 +217,8 @@ public struct SweepPlan: Sendable {
         for p in points {
             do {
                 var s = try ScenarioLoader.parse(text: base.sourceText, fileName: scenarioPath,
-                                                 directory: dir.isEmpty ? "." : dir, overrides: p.overrides)
+                                                 directory: dir.isEmpty ? "." : dir, overrides: overrides,
+                                                 sets: p.overrides)
                 s.sourcePath = scenarioPath
                 scenarios.append(s)
             } catch let e as ScenarioErrors {

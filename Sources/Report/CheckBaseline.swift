@@ -47,6 +47,8 @@ public enum BaselineStore {
         return rows
     }
 
+    static func v(_ d: Double) -> String { String(d) }
+
     public static func parse(_ text: String, file: String = "summary.csv") throws -> [SummaryRow] {
         let records = try CSVReader.records(text, file: file)
         guard let header = records.first else { throw BaselineError(description: "\(file): empty") }
@@ -54,15 +56,36 @@ public enum BaselineStore {
             throw BaselineError(description: "\(file): no '\(required)' column; not a topsim summary.csv")
         }
         var rows: [SummaryRow] = []
+        let numeric = Set(BaselineCheck.columns + BaselineCheck.columns.map { $0 + "_ci95" })
         for (n, rec) in records.dropFirst().enumerated() where !(rec.count == 1 && rec[0].isEmpty) {
+            let line = "\(file):\(n + 2)"
             guard rec.count == header.count else {
-                throw BaselineError(description: "\(file):\(n + 2): \(rec.count) fields, the header has \(header.count)")
+                throw BaselineError(description: "\(line): \(rec.count) fields, the header has \(header.count)")
             }
+            // A baseline is evidence: a value that is not a finite number (nan, inf, text)
+            // or an impossible replication count is an input error, never compared.
             var values: [String: Double] = [:]
-            for (h, v) in zip(header, rec) { if let d = Double(v) { values[h] = d } }
+            for (h, v) in zip(header, rec) {
+                if let d = Double(v) {
+                    guard d.isFinite else {
+                        throw BaselineError(description: "\(line): '\(h)' is \(v), not a finite number")
+                    }
+                    values[h] = d
+                } else if numeric.contains(h), !v.isEmpty {
+                    throw BaselineError(description: "\(line): '\(h)' is '\(v)', not a number")
+                }
+            }
             let col = Dictionary(uniqueKeysWithValues: zip(header, rec))
-            rows.append(SummaryRow(scenario: col["scenario"]!, topology: col["topology"]!,
-                                   replications: Int(col["replications"]!) ?? 1, values: values))
+            let repText = col["replications"]!
+            guard let reps = Int(repText), reps >= 1 else {
+                throw BaselineError(description: "\(line): 'replications' is '\(repText)', not a whole number of at least 1")
+            }
+            for (h, d) in values where h.hasSuffix("_ci95") && d < 0 {
+                throw BaselineError(description: "\(line): '\(h)' is \(v(d)), a negative confidence half-width")
+            }
+            rows.append(SummaryRow(scenario: CSVFormula.restore(col["scenario"]!),
+                                   topology: CSVFormula.restore(col["topology"]!),
+                                   replications: reps, values: values))
         }
         return rows
     }

@@ -98,6 +98,23 @@ public enum ExpectationCheck {
         let metric = e.lhs.metric
         let reps = s.replications
         let l = summary(lhs, e.lhs)
+        // A metric with no samples fails, whatever the comparison would say.
+        func gap(_ topology: String, _ ref: MetricRef) -> String? {
+            let t = result.topologies.first { $0.spec.name == topology }!
+            if let name = ref.service, let k = s.serviceIndex(named: name) {
+                // A service's figure is missing when no replication has it (no call finished).
+                return t.runs.allSatisfy({ measureService(ref.metric, $0.services[k]).isNaN })
+                    ? "no data: \(topology):\(name).\(ref.metric.name) has no samples" : nil
+            }
+            return missingData(ref.metric, t, scenario: s, window: e.window)
+        }
+        var rhsRef: MetricRef?
+        if case .metric(let r) = e.rhs { rhsRef = r }
+        if let why = gap(lhs, e.lhs) ?? rhsRef.flatMap({ gap(rhs!, $0) }) {
+            return ExpectationOutcome(
+                expectation: e, text: text, lhsTopology: lhs, rhsTopology: rhs, lhs: l, rhs: nil,
+                expected: nil, passed: false, problem: why, measuredText: "no data", expectedText: "")
+        }
         switch e.rhs {
         case .value(let q):
             let b = q.reportValue

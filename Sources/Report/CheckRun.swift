@@ -122,6 +122,13 @@ public enum CheckRun {
                 err("error: cannot read \(fp)"); invalid = true
             }
         }
+        // Output paths are checked before anything runs: a bad one costs nothing.
+        var outputs: [(String, String)] = []
+        if let j = o.junit { outputs.append((j, "--junit")) }
+        if o.updateFingerprints, let fp = o.fingerprints { outputs.append((fp, "--fingerprints")) }
+        for (path, what) in outputs {
+            do { try OutputFile.check(path, what: what) } catch { err("error: \(error)"); invalid = true }
+        }
         var baseline: [SummaryRow] = []
         if let dir = o.baseline {
             do { baseline = try BaselineStore.load(dir: dir) } catch { err("error: \(error)"); invalid = true }
@@ -170,22 +177,21 @@ public enum CheckRun {
         }
         // Files first, so that the summary stays the last line.
         if let path = o.junit {
-            if let e = writeFile(JUnit.xml(checks), to: path) { err("error: \(e)"); return exitInvalid }
+            if let e = writeFile(JUnit.xml(checks), to: path, what: "--junit") { err("error: \(e)"); return exitInvalid }
         }
         if o.updateFingerprints, let path = o.fingerprints {
             store.update(with: results)
-            if let e = writeFile(store.serialized(), to: path) { err("error: \(e)"); return exitInvalid }
+            if let e = writeFile(store.serialized(), to: path, what: "--fingerprints") { err("error: \(e)"); return exitInvalid }
             out("fingerprints written to \(path)\n")
         }
         out(CheckText.summaryLine(checks) + "\n")
         return checks.contains { $0.failures > 0 } ? exitFailed : exitPassed
     }
 
-    /// One file, whole or not at all.
-    static func writeFile(_ contents: String, to path: String) -> Error? {
-        let dir = (path as NSString).deletingLastPathComponent
+    /// One file, whole or not at all; never over a link, pipe, device or folder.
+    static func writeFile(_ contents: String, to path: String, what: String) -> Error? {
         do {
-            try writeAtomically([((path as NSString).lastPathComponent, contents)], to: dir.isEmpty ? "." : dir)
+            try OutputFile.write(contents, to: path, what: what)
             return nil
         } catch { return error }
     }

@@ -577,10 +577,12 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
         self.message = message; self.suggestion = suggestion
     }
 
+    /// `FILE:LINE:COLUMN: error: MESSAGE`, or `error: MESSAGE` for a command-line value
+    /// (line 0). Control characters from the file are escaped, never sent to the terminal.
     public var description: String {
-        var s = "\(file):\(line):\(column): error: \(message)"
+        var s = line > 0 ? "\(file):\(line):\(column): error: \(message)" : "error: \(message)"
         if let sug = suggestion { s += " (did you mean '\(sug)'?)" }
-        return s
+        return ControlCharacters.escaped(s)
     }
 }
 

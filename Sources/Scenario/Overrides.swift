@@ -23,7 +23,7 @@ extension ScenarioParser {
     /// at the position of the nearest node the path reached.
     func applyOverrides(_ root: YNode) -> YNode {
         var tree = root
-        for o in overrides {
+        for o in sets {
             let segments = o.path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             if o.path.isEmpty || segments.contains(where: \.isEmpty) {
                 error(root.pos, "--set '\(o.path)': a path is keys separated by single dots, e.g. services.payment.replicas")

@@ -9,11 +9,13 @@ final class ScenarioParser {
     let file: String
     let text: String
     let empirical: EmpiricalLoader
-    private(set) var diagnostics: [Diagnostic] = []
+    var diagnostics: [Diagnostic] = []
+    /// Command-line values that replace the file's (checked like the file's own).
+    var overrides = ScenarioOverrides()
     /// Whether the file names its zones (the default zone `a` must not shadow a service `a`).
     var zonesWritten = false
     /// Values replaced in the composed tree before it is read (`topsim sweep --set`).
-    var overrides: [ScenarioOverride] = []
+    var sets: [ScenarioOverride] = []
 
     init(file: String, text: String, directory: String?) {
         self.file = file; self.text = text; self.empirical = EmpiricalLoader(directory: directory)
@@ -144,10 +146,19 @@ final class ScenarioParser {
         return s
     }
 
-    func string(_ n: YNode, _ what: String) -> String? {
+    /// A non-empty text value. Control characters are refused (they would reach the terminal
+    /// through tables and messages); `lineBreaks` lets a paragraph keep its line breaks and tabs.
+    func string(_ n: YNode, _ what: String, lineBreaks: Bool = false) -> String? {
         guard let s = scalar(n, what) else { return nil }
         let v = s.value.trimmingCharacters(in: .whitespacesAndNewlines)
         if v.isEmpty { error(n.pos, "\(what) must not be empty"); return nil }
+        if let bad = v.unicodeScalars.first(where: {
+            ControlCharacters.isControl($0) && !(lineBreaks && ($0 == "\n" || $0 == "\t"))
+        }) {
+            error(n.pos, "\(what) contains the control character \(ControlCharacters.name(bad)); "
+                + "names and text may hold printable characters only")
+            return nil
+        }
         return v
     }
 
@@ -181,6 +192,10 @@ final class ScenarioParser {
             if let d = Double(v), d.isFinite {
                 if d == d.rounded(), abs(d) < 1e18 {
                     return checkRange(Int(d), s.pos, what, lo, hi, unlimitedOK)
+                }
+                if d == d.rounded() {
+                    error(s.pos, d < 0 ? "\(what) must be at least \(lo), not \(v)" : "\(what) must be at most \(hi), not \(v)")
+                    return nil
                 }
                 error(s.pos, "\(what) must be a whole number, not '\(v)'")
             } else {

@@ -22,7 +22,7 @@ extension ScenarioParser {
             return nil
         case .success(let r?):
             let before = diagnostics.count
-            root = overrides.isEmpty ? r : applyOverrides(r)
+            root = sets.isEmpty ? r : applyOverrides(r)
             if diagnostics.count > before { return nil }
         }
         guard case .mapping = root else {
@@ -38,21 +38,24 @@ extension ScenarioParser {
         }
 
         let name = required("scenario", "the scenario's name").flatMap { string($0, "'scenario'") }
-        let description = f["description"].flatMap { string($0, "'description'") } ?? ""
+        let description = f["description"].flatMap { string($0, "'description'", lineBreaks: true) } ?? ""
         var seed: UInt64 = 1
         if let n = f["seed"], let s = scalar(n, "'seed'") {
             if let v = UInt64(s.value.trimmingCharacters(in: .whitespaces)) { seed = v } else {
                 error(s.pos, "'seed' must be a whole number from 0 to \(UInt64.max), not '\(s.value)'")
             }
         }
-        let duration = required("duration", "the measured simulated time, e.g. duration: 10m")
-            .flatMap { self.duration($0, "'duration'", positive: true) }
+        let duration = durationOverride(required("duration", "the measured simulated time, e.g. duration: 10m")
+            .flatMap { self.duration($0, "'duration'", positive: true) })
         let warmup = f["warmup"].map { self.duration($0, "'warmup'") } ?? 0
         if let d = duration, let w = warmup, w >= d {
             error(f["warmup"]!.pos, "'warmup' (\(String.duration(w))) must be shorter than 'duration' (\(String.duration(d)))")
         }
-        let replications = f["replications"].map { int($0, "'replications'", min: 1, max: 10_000) } ?? 1
-        let window = f["window"].map { self.duration($0, "'window'", positive: true) } ?? Nanos.perSecond
+        let replications = replicationsOverride(
+            f["replications"].map { int($0, "'replications'", min: 1, max: Limits.maxReplications) } ?? 1)
+        // Default: 1s, or the whole run when it is shorter.
+        let window = f["window"].map { self.duration($0, "'window'", positive: true) }
+            ?? min(Nanos.perSecond, duration ?? Nanos.perSecond)
         if let d = duration, let w = window, w > d {
             error(f["window"]!.pos, "'window' (\(String.duration(w))) is longer than 'duration' (\(String.duration(d)))")
         }
@@ -156,10 +159,12 @@ extension ScenarioParser {
         guard diagnostics.isEmpty, let name, let duration, let warmup, let replications, let window else {
             return nil
         }
-        return Scenario(name: name, description: description, seed: seed, duration: duration, warmup: warmup,
-                        replications: replications, window: window, cluster: cluster, services: services,
-                        traffic: traffic, policies: policies, controlPlane: controlPlane, topologies: topologies,
-                        faults: faults, expectations: expectations, sourcePath: nil, sourceText: text)
+        let scenario = Scenario(name: name, description: description, seed: seed, duration: duration, warmup: warmup,
+                                replications: replications, window: window, cluster: cluster, services: services,
+                                traffic: traffic, policies: policies, controlPlane: controlPlane, topologies: topologies,
+                                faults: faults, expectations: expectations, sourcePath: nil, sourceText: text)
+        checkLimits(scenario, top: f)
+        return diagnostics.isEmpty ? scenario : nil
     }
 
     // MARK: Cluster
@@ -205,7 +210,10 @@ extension ScenarioParser {
     // MARK: Services
 
     func checkServiceName(_ name: String, _ pos: Pos) {
-        if name.contains("/") || name.contains(where: \.isWhitespace) || name.contains(",") {
+        if let bad = name.unicodeScalars.first(where: ControlCharacters.isControl) {
+            error(pos, "service name '\(name)' contains the control character \(ControlCharacters.name(bad)); "
+                + "names may hold printable characters only")
+        } else if name.contains("/") || name.contains(where: \.isWhitespace) || name.contains(",") {
             error(pos, "service name '\(name)' may not contain '/', ',' or spaces")
         } else if ["gateway", "control-plane", "*"].contains(name) {
             error(pos, "'\(name)' is reserved (it names a fault target); rename the service")
@@ -544,6 +552,7 @@ extension ScenarioParser {
                             error(r.pos, "'rotate_at' must be strictly between 0% and 100% of the lifetime")
                         } else { cp.rotateAt = x }
                     }
+                    checkRotationPeriod(cp, at: cf["rotate_at"]?.pos ?? t.pos)
                     c.certificates = cp
                 }
             } else {

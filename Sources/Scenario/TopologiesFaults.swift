@@ -69,7 +69,8 @@ extension ScenarioParser {
             if s.contains(".") || s.contains("*") || s.contains(where: \.isWhitespace) || s.contains("[") {
                 error(v.pos, "topology name '\(s)' may not contain '.', '*', '[' or spaces (expectations refer to it as NAME.metric)")
             } else if Units.splitNumber(s) != nil {
-                error(v.pos, "topology name '\(s)' may not start with a digit (expectations would read it as a number)")
+                error(v.pos, "topology name '\(s)' may not start like a number (a digit, or '+', '-' or '.' before one): "
+                    + "expectations would read it as a number")
             }
             name = s
         } else if !f.has("name") {

@@ -16,18 +16,35 @@ enum Units {
     ]
     /// Durations stay far below Int64.max so that sums of a few cannot overflow.
     static let maxDuration = 1e18
+    /// The smallest rate above 0, per second: one event per `maxDuration`.
+    static let minRate = 1e-9
 
-    /// Splits `12.5ms` into its number and its unit; nil when it does not start with a number.
+    /// The largest plain number a scenario may hold (counts, MB, cv, burst...): far beyond
+    /// any real value, small enough that sums and products of a few stay finite.
+    static let maxNumber = 1e15
+
+    /// Splits `12.5ms` (or `1e15s`) into its number and its unit; nil when it does not start
+    /// with a number. The value may be infinite when the exponent overflows: callers bound it.
     static func splitNumber(_ s: String) -> (Double, String)? {
         var end = s.startIndex
         var sawDigit = false, sawDot = false
+        func digit(_ i: String.Index) -> Bool { i < s.endIndex && s[i].isASCII && s[i].isNumber }
         if end < s.endIndex, s[end] == "-" || s[end] == "+" { end = s.index(after: end) }
         while end < s.endIndex {
             let c = s[end]
             if c.isASCII && c.isNumber { sawDigit = true } else if c == ".", !sawDot { sawDot = true } else { break }
             end = s.index(after: end)
         }
-        guard sawDigit, let v = Double(s[s.startIndex..<end]), v.isFinite else { return nil }
+        // An exponent (`1e15`, `2.5E-3`) only when digits follow, so a unit starting with e stays a unit.
+        if sawDigit, end < s.endIndex, s[end] == "e" || s[end] == "E" {
+            var e = s.index(after: end)
+            if e < s.endIndex, s[e] == "-" || s[e] == "+" { e = s.index(after: e) }
+            if digit(e) {
+                while digit(e) { e = s.index(after: e) }
+                end = e
+            }
+        }
+        guard sawDigit, let v = Double(s[s.startIndex..<end]), !v.isNaN else { return nil }
         return (v, String(s[end...]).trimmingCharacters(in: .whitespaces))
     }
 
@@ -35,6 +52,9 @@ enum Units {
         let s = raw.trimmingCharacters(in: .whitespaces)
         guard let (v, rest) = splitNumber(s), rest.isEmpty else {
             throw UnitError(message: "'\(raw)' is not a number")
+        }
+        guard abs(v) <= maxNumber else {
+            throw UnitError(message: "'\(raw)' is too large a number (at most 1e15)")
         }
         return v
     }
@@ -54,7 +74,9 @@ enum Units {
         }
         if v < 0 { throw UnitError(message: "a duration cannot be negative ('\(raw)')") }
         let ns = v * mult
-        guard ns <= maxDuration else { throw UnitError(message: "'\(raw)' is too long a duration") }
+        guard ns <= maxDuration else {
+            throw UnitError(message: "'\(raw)' is too long a duration (at most \(Int(maxDuration / 86_400e9))d, about 31 years)")
+        }
         return SimTime(ns.rounded())
     }
 
@@ -76,7 +98,11 @@ enum Units {
             throw UnitError(message: "unknown rate unit '/\(unit)' in '\(raw)' (use /s, /m, /h, /ms or /us)")
         }
         let r = v * 1e9 / per
-        guard r.isFinite, abs(r) <= 1e12 else { throw UnitError(message: "'\(raw)' is too large a rate") }
+        guard r.isFinite, abs(r) <= 1e12 else { throw UnitError(message: "'\(raw)' is too large a rate (at most 1e12/s)") }
+        // Below one per 31 years the mean gap between arrivals is longer than any duration.
+        guard r == 0 || abs(r) >= minRate else {
+            throw UnitError(message: "'\(raw)' is too small a rate (at least one per 31 years, 1e-9/s; 0/s for none)")
+        }
         return r
     }
 
@@ -107,6 +133,7 @@ enum Units {
 
 /// Where `empirical(...)` files are read from, and how.
 struct EmpiricalLoader {
+
     /// The scenario's folder; nil when the scenario is not a file.
     var directory: String?
 
@@ -123,11 +150,13 @@ struct EmpiricalLoader {
         guard full.hasPrefix(base.hasSuffix("/") ? base : base + "/") else {
             throw UnitError(message: "empirical(\(rel)) points outside the scenario's folder")
         }
-        guard let data = FileManager.default.contents(atPath: full) else {
-            throw UnitError(message: "empirical(\(rel)): cannot read '\(rel)' next to the scenario file")
-        }
-        guard data.count <= 16 << 20 else {
+        let data: Data
+        switch ScenarioLoader.readBounded(full, limit: 16 << 20) {
+        case .success(let d): data = d
+        case .failure(let why) where why.message.hasPrefix("the file is larger"):
             throw UnitError(message: "empirical(\(rel)): the file is larger than 16 MB")
+        case .failure:
+            throw UnitError(message: "empirical(\(rel)): cannot read '\(rel)' next to the scenario file")
         }
         return try EmpiricalLoader.samples(csv: String(decoding: data, as: UTF8.self), name: rel)
     }
@@ -161,6 +190,9 @@ struct EmpiricalLoader {
                     throw UnitError(message: "\(name) line \(i + 1): '\(line)' needs a unit (or name it in a header, e.g. latency_ms)")
                 }
                 guard v >= 0 else { throw UnitError(message: "\(name) line \(i + 1): '\(line)' is negative") }
+                guard v * mult <= Units.maxDuration else {
+                    throw UnitError(message: "\(name) line \(i + 1): '\(line)' is too long a duration")
+                }
                 values.append(v * mult)
             } else {
                 do {

@@ -62,6 +62,9 @@ enum YAMLComposer {
     static let maxDepth = 64
     /// Nodes after alias expansion; bounds "billion laughs" documents.
     static let maxNodes = 200_000
+    /// Bytes of scalar text after alias expansion: a few aliases of a long string would
+    /// otherwise make every later step (and every message quoting it) quadratic.
+    static let maxBytes = 16 << 20
 
     /// Stand-ins for ':' and ',' inside parentheses (one scalar each, so columns stay right).
     static let colonStandIn: Unicode.Scalar = "\u{E000}"
@@ -129,8 +132,9 @@ enum YAMLComposer {
 private final class Composer {
     let text: String
     var parser = yaml_parser_t()
-    var anchors: [String: (YNode, Int)] = [:]
+    var anchors: [String: (YNode, Int, Int)] = [:]
     var nodeCount = 0
+    var byteCount = 0
 
     init(text: String) { self.text = text }
 
@@ -196,58 +200,64 @@ private final class Composer {
         return e
     }
 
-    func count(_ n: Int, at pos: Pos) throws {
+    func count(_ n: Int, bytes: Int = 0, at pos: Pos) throws {
         nodeCount += n
+        byteCount += bytes
         if nodeCount > YAMLComposer.maxNodes {
             throw YAMLSyntaxError(pos: pos, message: "the document expands to more than \(YAMLComposer.maxNodes) values (aliases?)")
         }
+        if byteCount > YAMLComposer.maxBytes {
+            throw YAMLSyntaxError(pos: pos, message: "the document expands to more than \(YAMLComposer.maxBytes >> 20) MB of text (aliases?)")
+        }
     }
 
-    /// Returns the node and its size in nodes (aliases count their whole target).
+    /// Returns the node (aliases count their whole target).
     func node(from e: Event, depth: Int) throws -> YNode {
         try sizedNode(from: e, depth: depth).0
     }
 
-    func sizedNode(from e: Event, depth: Int) throws -> (YNode, Int) {
+    /// The node, its size in nodes and its bytes of scalar text.
+    func sizedNode(from e: Event, depth: Int) throws -> (YNode, Int, Int) {
         if depth > YAMLComposer.maxDepth {
             throw YAMLSyntaxError(pos: e.pos, message: "values are nested more than \(YAMLComposer.maxDepth) levels deep")
         }
-        var result: (YNode, Int)
+        var result: (YNode, Int, Int)
         switch e.type {
         case YAML_SCALAR_EVENT:
             let plain = e.style == YAML_PLAIN_SCALAR_STYLE
+            let bytes = e.value.utf8.count
             result = (.scalar(YScalar(value: e.value, pos: e.pos, plain: plain, quoted: !plain,
-                                      singleLine: e.singleLine)), 1)
-            try count(1, at: e.pos)
+                                      singleLine: e.singleLine)), 1, bytes)
+            try count(1, bytes: bytes, at: e.pos)
         case YAML_ALIAS_EVENT:
             guard let name = e.anchor, let target = anchors[name] else {
                 throw YAMLSyntaxError(pos: e.pos, message: "undefined alias '*\(e.anchor ?? "")'")
             }
-            try count(target.1, at: e.pos)
+            try count(target.1, bytes: target.2, at: e.pos)
             return target
         case YAML_SEQUENCE_START_EVENT:
             var items: [YNode] = []
-            var size = 1
+            var size = 1, bytes = 0
             try count(1, at: e.pos)
             while true {
                 let ev = try next()
                 if ev.type == YAML_SEQUENCE_END_EVENT { break }
-                let (n, s) = try sizedNode(from: ev, depth: depth + 1)
-                items.append(n); size += s
+                let (n, s, b) = try sizedNode(from: ev, depth: depth + 1)
+                items.append(n); size += s; bytes += b
             }
-            result = (.sequence(items, e.pos), size)
+            result = (.sequence(items, e.pos), size, bytes)
         case YAML_MAPPING_START_EVENT:
             var pairs: [YPair] = []
-            var size = 1
+            var size = 1, bytes = 0
             try count(1, at: e.pos)
             while true {
                 let ev = try next()
                 if ev.type == YAML_MAPPING_END_EVENT { break }
-                let (k, ks) = try sizedNode(from: ev, depth: depth + 1)
-                let (v, vs) = try sizedNode(from: try next(), depth: depth + 1)
-                pairs.append(YPair(key: k, value: v)); size += ks + vs
+                let (k, ks, kb) = try sizedNode(from: ev, depth: depth + 1)
+                let (v, vs, vb) = try sizedNode(from: try next(), depth: depth + 1)
+                pairs.append(YPair(key: k, value: v)); size += ks + vs; bytes += kb + vb
             }
-            result = (.mapping(pairs, e.pos), size)
+            result = (.mapping(pairs, e.pos), size, bytes)
         default:
             throw YAMLSyntaxError(pos: e.pos, message: "unexpected YAML structure")
         }

@@ -40,27 +40,46 @@ public enum Distribution: Sendable, Equatable {
         return .lognormal(mu: log(mean) - s2 / 2, sigma: s2.squareRoot())
     }
 
+    /// The longest duration a draw returns (about 31 years, the longest duration a scenario
+    /// may write): a heavy tail (a lognormal with a huge cv, a normal with a huge sd) is
+    /// clamped here instead of overflowing Int64, and the sums the engine makes of a few
+    /// draws and a clock stay far inside Int64.
+    public static let horizon: Double = 1e18
+
+    /// A draw in nanoseconds as SimTime: truncated like `SimTime(x)` below the horizon,
+    /// the horizon above it (and for NaN, which no parameter allowed by validation makes).
+    @inlinable @inline(__always)
+    public static func clamped(_ x: Double) -> SimTime {
+        x < horizon ? (x > 0 ? SimTime(x) : 0) : SimTime(horizon)
+    }
+
     @inlinable
     public func sample(_ rng: inout RandomStream) -> SimTime {
         switch self {
         case .constant(let v):
-            return SimTime(v)
+            return Distribution.clamped(v)
         case .exponential(let mean):
-            return SimTime(-mean * log(rng.uniform()))
+            return Distribution.clamped(-mean * log(rng.uniform()))
         case .uniform(let lo, let hi):
-            return SimTime(lo + (hi - lo) * rng.uniform())
+            return Distribution.clamped(lo + (hi - lo) * rng.uniform())
         case .normal(let mean, let sd):
             for _ in 0..<64 {
                 let x = mean + sd * Distribution.standardNormal(&rng)
-                if x >= 0 { return SimTime(x) }
+                if x >= 0 { return Distribution.clamped(x) }
             }
             return 0
         case .lognormal(let mu, let sigma):
-            return SimTime(exp(mu + sigma * Distribution.standardNormal(&rng)))
+            return Distribution.clamped(exp(mu + sigma * Distribution.standardNormal(&rng)))
         case .erlang(let k, let mean):
-            var p = 1.0
-            for _ in 0..<k { p *= rng.uniform() }
-            return SimTime(-(mean / Double(k)) * log(p))
+            // The product of k uniforms underflows to 0 for large k (k = 700 reaches 1e-300):
+            // fold it into a sum of logarithms before it can. Draws that never come near the
+            // threshold are bit for bit what the plain product gives.
+            var p = 1.0, logs = 0.0
+            for _ in 0..<k {
+                p *= rng.uniform()
+                if p < 1e-250 { logs += log(p); p = 1 }
+            }
+            return Distribution.clamped(-(mean / Double(k)) * (logs + log(p)))
         case .empirical(let e):
             return e.sample(&rng)
         }
@@ -166,7 +185,7 @@ public final class EmpiricalSamples: Sendable, Equatable {
 
     @inlinable
     public func sample(_ rng: inout RandomStream) -> SimTime {
-        SimTime(quantile(rng.uniform()))
+        Distribution.clamped(quantile(rng.uniform()))
     }
 
     public func quantile(_ p: Double) -> Double {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Scenario
 
 struct CapacityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,9 +51,6 @@ struct CapacityCommand: ParsableCommand {
         if slos.isEmpty { throw ValidationError("give at least one --slo, e.g. --slo \"p99 < 200ms\"") }
         if replications < 2 { throw ValidationError("--replications must be at least 2 (an interval needs two)") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let d = duration, parseDurationArgument(d) == nil {
-            throw ValidationError("--duration '\(d)' is not a duration (e.g. 90s, 10m, 1h)")
-        }
         if let p = precision, parseShare(p) == nil {
             throw ValidationError("--precision '\(p)' is not a share above 0 (e.g. 2% or 0.02)")
         }
@@ -67,10 +65,11 @@ struct CapacityCommand: ParsableCommand {
     func run() throws {
         let parsed: [SLO]
         do { parsed = try slos.map(SLO.parse) } catch { fail("\(error)") }
-        let s = try loadScenarioOrExit(scenario)
+        // --duration goes through the scenario's parser and limits, as for `run`.
+        let s = try loadScenarioOrExit(scenario, overrides: ScenarioOverrides(duration: duration))
         let options = Capacity.Options(traffic: traffic, replications: replications, precision: precision.flatMap(parseShare),
                                        maxReplications: maxReplications, seed: seed,
-                                       duration: duration.flatMap(parseDurationArgument), jobs: jobs)
+                                       duration: nil, jobs: jobs)
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let results: [TopologyCapacity]
         let base: Double

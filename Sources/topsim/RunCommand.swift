@@ -34,17 +34,18 @@ struct RunCommand: ParsableCommand {
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        if let r = replications, r < 1 { throw ValidationError("--replications must be at least 1") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let d = duration, parseDurationArgument(d) == nil {
-            throw ValidationError("--duration '\(d)' is not a duration (e.g. 90s, 10m, 1h)")
-        }
     }
 
     func run() throws {
-        let s = try loadScenarioOrExit(scenario)
-        var opts = Runner.Options(seed: seed, replications: replications, jobs: jobs)
-        opts.duration = duration.flatMap(parseDurationArgument)
+        // --duration and --replications go through the scenario's own parser and limits.
+        let s = try loadScenarioOrExit(scenario, overrides: ScenarioOverrides(duration: duration, replications: replications))
+        // The output folder is checked (and its temporary twin created) before simulating.
+        var folder: OutputFolder?
+        if let out {
+            do { folder = try OutputFolder(target: out) } catch { fail("\(error)") }
+        }
+        let opts = Runner.Options(seed: seed, jobs: jobs)
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let result: Runner.Result
         do {
@@ -56,42 +57,41 @@ struct RunCommand: ParsableCommand {
             result = try Runner.run(s, options: opts, progress: report)
         } catch {
             progress.finish()
+            folder?.discard()
             fail("\(error)")
         }
         progress.finish()
         let verdict = Verdict.evaluate(result: result)
-        print(Reports.summaryTable(result), terminator: "")
-        print("")
-        print(verdict.table(), terminator: "")
-        if let out {
+        if let folder {
             let files = Reports.files(result) + [("verdict.csv", verdict.csv())]
-            do { try writeAtomically(files, to: out) } catch { fail("\(error)") }
+            do { try folder.commit(files) } catch { fail("\(error)") }
         }
+        writeStandardOutput(Reports.summaryTable(result) + "\n" + verdict.table())
     }
 }
 
-/// Loads a scenario or prints its diagnostics and exits 2.
-func loadScenarioOrExit(_ path: String) throws -> Scenario {
+/// Writes to stdout, or fails (exit 2) when it cannot: a full disk behind a redirection is
+/// an error like any other output that could not be written.
+func writeStandardOutput(_ text: String) {
+    do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch {
+        fail("cannot write to standard output: \(error.localizedDescription)")
+    }
+}
+
+/// Loads a scenario (with command-line overrides) or prints its diagnostics and exits 2.
+func loadScenarioOrExit(_ path: String, overrides: ScenarioOverrides = ScenarioOverrides()) throws -> Scenario {
     do {
-        return try ScenarioLoader.load(path: path)
+        return try ScenarioLoader.load(path: path, overrides: overrides)
     } catch let e as ScenarioErrors {
         FileHandle.standardError.write(Data((e.description + "\n").utf8))
         throw ExitCode(2)
     }
 }
 
+/// `error: MESSAGE` on stderr (control characters escaped) and exit.
 func fail(_ message: String, status: Int32 = 2) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("error: \(ControlCharacters.escaped(message))\n".utf8))
     exit(status)
-}
-
-/// `90s`, `10m`, `1h`, `250ms`: the scenario format's durations.
-func parseDurationArgument(_ s: String) -> SimTime? {
-    let units: [(String, Double)] = [("us", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86400e9)]
-    for (u, scale) in units.sorted(by: { $0.0.count > $1.0.count }) where s.hasSuffix(u) {
-        if let v = Double(s.dropLast(u.count)), v > 0, v.isFinite { return SimTime(v * scale) }
-    }
-    return nil
 }
 
 /// Progress on stderr, only when it is a terminal.

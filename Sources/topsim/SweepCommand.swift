@@ -52,11 +52,7 @@ struct SweepCommand: ParsableCommand {
 
     func validate() throws {
         if sets.isEmpty { throw ValidationError("give at least one --set PATH=V1,V2,...") }
-        if let r = replications, r < 1 { throw ValidationError("--replications must be at least 1") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let d = duration, parseDurationArgument(d) == nil {
-            throw ValidationError("--duration '\(d)' is not a duration (e.g. 90s, 10m, 1h)")
-        }
         if shards != nil && shard != "auto" { throw ValidationError("--shards N goes with --shard auto") }
     }
 
@@ -66,9 +62,11 @@ struct SweepCommand: ParsableCommand {
         do {
             let parameters = try sets.map(SweepParameter.parse)
             let sh = try shard.map { try Shard.parse($0, shards: shards, environment: ProcessInfo.processInfo.environment) }
-            options = Sweep.Options(seed: seed, replications: replications, duration: duration.flatMap(parseDurationArgument),
+            // --duration and --replications go through the scenario's parser and limits, as for `run`.
+            options = Sweep.Options(seed: seed, replications: replications, duration: nil,
                                     jobs: jobs, shard: sh, independentSeeds: independentSeeds)
-            plan = try SweepPlan.make(scenarioPath: scenario, parameters: parameters)
+            plan = try SweepPlan.make(scenarioPath: scenario, parameters: parameters,
+                                      overrides: ScenarioOverrides(duration: duration, replications: replications))
         } catch let e as ScenarioErrors {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))
             throw ExitCode(2)

@@ -13,18 +13,20 @@ struct Topsim: ParsableCommand {
         defaultSubcommand: nil
     )
 
-    /// Usage errors exit 2 (CLI.md), not swift-argument-parser's 64.
+    /// Usage errors exit 2 with a lowercase `error:` line (CLI.md), not swift-argument-parser's
+    /// `Error:` and 64; help and version exit 0; our own exit statuses pass through.
     static func main() {
+        installTerminationHandlers()
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                exit(withError: ExitCode(2))
-            }
-            exit(withError: error)
+            if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
+            if !message.hasPrefix("error:") { message = "error: " + message }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(withError: ExitCode(2))
         }
     }
 }

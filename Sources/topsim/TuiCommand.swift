@@ -49,9 +49,18 @@ struct TuiCommand: ParsableCommand {
     @Flag(help: "Use ASCII glyphs even when the locale is UTF-8.")
     var ascii = false
 
+    /// Headless bounds: a frame is a grid of cells drawn in memory, so its size is bounded
+    /// (1000x1000 is a million cells, tens of MB); frames are printed one at a time.
+    static let maxSide = 1000
+    static let maxFrames = 10_000
+
     func validate() throws {
-        guard Size(size) != nil else { throw ValidationError("--size must look like 120x40") }
+        guard let sz = Size(size) else { throw ValidationError("--size must look like 120x40") }
+        guard sz.width <= Self.maxSide, sz.height <= Self.maxSide else {
+            throw ValidationError("--size \(size) is too large: at most \(Self.maxSide)x\(Self.maxSide)")
+        }
         guard frames > 0 else { throw ValidationError("--frames must be at least 1") }
+        guard frames <= Self.maxFrames else { throw ValidationError("--frames must be at most \(Self.maxFrames)") }
         if let overlay, Overlay(rawValue: overlay) == nil || overlay == "none" {
             throw ValidationError("--overlay must be help or details")
         }
@@ -72,6 +81,10 @@ struct TuiCommand: ParsableCommand {
                     """.utf8))
                 throw ExitCode(2)
             }
+            if let problem = terminalProblem(environment: env) {
+                FileHandle.standardError.write(Data("error: \(problem)\n".utf8))
+                throw ExitCode(2)
+            }
             ensureNonInteractiveBacktraces()
         }
         var source = try makeDashboardSource(scenario: scenario, seed: seed)
@@ -86,8 +99,9 @@ struct TuiCommand: ParsableCommand {
                 }
             }
             if let overlay { ui.overlay = Overlay(rawValue: overlay) ?? .none }
-            print(renderHeadless(source: &source, frames: frames, size: Size(size)!, glyphs: glyphs, ui: ui),
-                  terminator: "")
+            renderHeadless(source: &source, frames: frames, size: Size(size)!, glyphs: glyphs, ui: ui) {
+                writeStandardOutput($0)
+            }
             return
         }
         let startSeed = source.seed
