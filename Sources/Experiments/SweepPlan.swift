@@ -208,7 +208,9 @@ public struct SweepPlan: Sendable {
         let count = parameters.reduce(1) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue }
         if parameters.isEmpty { throw ExperimentError("give at least one --set PATH=V1,V2,...") }
         if count > maxPoints { throw ExperimentError("the grid has \(count) points, more than \(maxPoints)") }
-        let base = try ScenarioLoader.load(path: scenarioPath, overrides: overrides)
+        // The file as written (its text is what every point edits); the flags are checked per
+        // point, after the point's values: `--set warmup=0s --duration 1s` is a valid pair.
+        let base = try ScenarioLoader.load(path: scenarioPath)
         let dir = (scenarioPath as NSString).deletingLastPathComponent
         let points = grid(parameters)
         var scenarios: [Scenario] = []

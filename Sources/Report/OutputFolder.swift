@@ -225,7 +225,10 @@ public final class OutputFolder: @unchecked Sendable {
                     || PathKind.of((path as NSString).appendingPathComponent($0)) != .regular
             }.sorted()
             let runJSON = (path as NSString).appendingPathComponent("run.json")
-            let ours = (try? String(contentsOfFile: runJSON, encoding: .utf8))?.hasPrefix("{\n  \"topsim_version\"") ?? false
+            // Ours when its run.json is a JSON object naming topsim's version (whatever the key order).
+            let ours = FileManager.default.contents(atPath: runJSON)
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+                .map { $0["topsim_version"] is String } ?? false
             if foreign.isEmpty && ours { return }
             let list = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
             throw OutputError(description: "'\(path)' holds files topsim did not write"
