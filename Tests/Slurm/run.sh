@@ -78,7 +78,7 @@ done
 
 # 12 points (6 rates x 2 worker counts), short runs: the test is about the plumbing.
 sweep=("$repo/scenarios/mm1.yaml" --set "traffic.poisson.rate=40/s..90/s:6" --set "services.server.workers=1,2"
-       --duration 20s --replications 2)
+       --set "warmup=0s" --duration 20s --replications 2)
 cd "$S/out"
 TOPSIM="$topsim" sbatch --quiet --array=0-3 --wait -o "$S/log/j-%a.out" \
     "$repo/deploy/slurm/sweep.sbatch" "$S/out/shards" "${sweep[@]}"
