@@ -152,15 +152,60 @@ public struct PassiveHealth: Sendable, Equatable {
     }
 }
 
+/// How a rate limit counts.
+public enum RateLimitAlgorithm: String, CaseIterable, Sendable {
+    /// Tokens refilled continuously up to `burst` (Envoy's local rate limit, NGINX limit_req).
+    case tokenBucket = "token-bucket"
+    /// A counter per window aligned to the clock, reset at each boundary (Kong's
+    /// rate-limiting plugin): a consumer can send a whole window's worth just before a
+    /// boundary and again just after it.
+    case fixedWindow = "fixed-window"
+    /// The current window's count plus the previous window's, weighted by how much of it
+    /// still overlaps the last `window` (Kong's rate-limiting-advanced "sliding").
+    case slidingWindow = "sliding-window"
+}
+
+/// Where a rate limit's counters live.
+public enum RateLimitScope: String, CaseIterable, Sendable {
+    /// A counter per gateway replica (Kong `policy: local`): N replicas behind round robin
+    /// let about N times the limit through.
+    case local
+    /// One counter shared by every replica in a store (Kong `cluster`/`redis`).
+    case cluster
+}
+
 public struct RateLimit: Sendable, Equatable {
-    /// Tokens per second per consumer (token bucket).
+    /// Requests per second per consumer.
     public var perConsumer: Double
-    /// Bucket size; nil: one second's worth, but never less than one request, so a
+    /// Token bucket size; nil: one second's worth, but never less than one request, so a
     /// consumer below its limit is never refused (a 59/m limit must admit 1/m).
     public var burst: Double?
-    public init(perConsumer: Double, burst: Double? = nil) { self.perConsumer = perConsumer; self.burst = burst }
+    /// nil: the product's (Kong fixed windows, token bucket elsewhere).
+    public var algorithm: RateLimitAlgorithm?
+    /// Window of the windowed algorithms; nil: 1 s for limits of at least 1/s, 1 min for
+    /// at least 1/min, else 1 h (the unit a Kong limit is written in).
+    public var window: SimTime?
+    /// nil: `local`.
+    public var scope: RateLimitScope?
+    /// What a `cluster` limit does while its store is down; nil: admit (Kong's
+    /// `fault_tolerant: true`).
+    public var failOpen: Bool?
+    public init(perConsumer: Double, burst: Double? = nil, algorithm: RateLimitAlgorithm? = nil,
+                window: SimTime? = nil, scope: RateLimitScope? = nil, failOpen: Bool? = nil) {
+        self.perConsumer = perConsumer; self.burst = burst; self.algorithm = algorithm
+        self.window = window; self.scope = scope; self.failOpen = failOpen
+    }
     /// The bucket size in effect.
     public var effectiveBurst: Double { burst ?? Swift.max(1, perConsumer) }
+    /// The window in effect, nanoseconds.
+    public var effectiveWindow: SimTime {
+        if let w = window { return w }
+        if perConsumer >= 1 { return 1_000_000_000 }
+        if perConsumer * 60 >= 1 { return 60_000_000_000 }
+        return 3_600_000_000_000
+    }
+    /// Requests one consumer may send per window (at least one).
+    public var perWindow: Double { Swift.max(1, (perConsumer * Double(effectiveWindow) / 1e9).rounded(.down)) }
 }
 
 public struct HealthCheck: Sendable, Equatable {

@@ -60,6 +60,11 @@ extension Preset {
             out.append(PresetField(name: "policies.healthCheck",
                                    value: "every \(PresetFormat.duration(Double(h.interval))), unhealthy after \(h.unhealthyThreshold)"))
         }
+        if rateLimitAlgorithm != .tokenBucket {
+            // Token buckets are the default everywhere else (docs/model.md); only a product
+            // that counts otherwise carries the field and its source.
+            out.append(PresetField(name: "rateLimitAlgorithm", value: rateLimitAlgorithm.rawValue))
+        }
         out.append(PresetField(name: "healthyPanicThreshold", value: PresetFormat.percent(healthyPanicThreshold)))
         if let lb = pol.loadBalancing {
             out.append(PresetField(name: "policies.loadBalancing", value: lb.rawValue))

@@ -33,8 +33,10 @@ extension BuiltinPresets {
         policies: Policies(timeout: Policies.noTimeout, perTryTimeout: 60 * Nanos.perSecond,
                            retries: RetryPolicy(attempts: 5, on: [.connectFailure, .timeout], backoff: .immediate),
                            loadBalancing: .roundRobin),
-        healthyPanicThreshold: 0
+        healthyPanicThreshold: 0,
+        rateLimitAlgorithm: .fixedWindow
     ).cited([
+        "rateLimitAlgorithm": "Kong rate-limiting plugin (https://developer.konghq.com/plugins/rate-limiting/): fixed-window counters per second, minute, hour, day, month or year, reset at the start of each calendar window (clock-aligned), so up to twice the limit can pass around a boundary; sliding windows need rate-limiting-advanced",
         "gateway.latency": "Kong docs, performance testing (Kong 3.7, c5.4xlarge, 16 workers, HTTPS, k6): 138,087 rps at saturation without plugins => 16/138,087 s = 0.116 ms of worker time per request, 0.058 ms mean per traversal (2 per round trip), so 16 workers saturate at the published rate. Shape: " + Src.assume("cv 0.5, no distribution published"),
         "gateway.workers": "Kong docs, performance testing: 16 NGINX workers (worker_processes auto on 16 vCPU) in the published benchmark",
         "gateway.queue": Src.assume("NGINX accepts connections without a request queue bound; 1024 keeps overload bounded like the Envoy presets"),

@@ -45,19 +45,23 @@ public struct Preset: Sendable {
     /// Below this share of healthy hosts the proxy balances over all of them, when the
     /// scenario's outlier detection leaves `panic_threshold` unset (Envoy 50%, Istio 0%).
     public var healthyPanicThreshold: Double
+    /// How the product's rate limiting counts when a scenario's `rate_limit` does not say.
+    public var rateLimitAlgorithm: RateLimitAlgorithm
     public var citations: [Citation]
 
     public init(name: String, system: String, version: String, kind: PresetKind, summary: String,
                 proxy: ProxyProfile? = nil, waypoint: ProxyProfile? = nil, gateway: ProxyProfile? = nil,
                 policies: Policies = Policies(), certificates: CertificatePolicy? = nil,
                 holdApplicationUntilProxyStarts: Bool = false, maxTimeout: SimTime? = nil,
-                throttle: RateLimit? = nil, healthyPanicThreshold: Double = 0.5, citations: [Citation] = []) {
+                throttle: RateLimit? = nil, healthyPanicThreshold: Double = 0.5,
+                rateLimitAlgorithm: RateLimitAlgorithm = .tokenBucket, citations: [Citation] = []) {
         self.name = name; self.system = system; self.version = version; self.kind = kind
         self.summary = summary; self.proxy = proxy; self.waypoint = waypoint; self.gateway = gateway
         self.policies = policies; self.certificates = certificates
         self.holdApplicationUntilProxyStarts = holdApplicationUntilProxyStarts
         self.maxTimeout = maxTimeout; self.throttle = throttle
-        self.healthyPanicThreshold = healthyPanicThreshold; self.citations = citations
+        self.healthyPanicThreshold = healthyPanicThreshold; self.rateLimitAlgorithm = rateLimitAlgorithm
+        self.citations = citations
     }
 }
 

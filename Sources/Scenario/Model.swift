@@ -341,6 +341,8 @@ public enum FaultKind: String, Sendable, Equatable, CaseIterable {
     case restart
     case configDrift = "config-drift"
     case controlPlaneDown = "control-plane-down"
+    /// The store of `cluster` rate limits (Kong's database or Redis) is unreachable.
+    case rateLimitStoreDown = "rate-limit-store-down"
 }
 
 public enum FaultTarget: Sendable, Equatable {

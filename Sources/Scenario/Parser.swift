@@ -47,7 +47,7 @@ final class ScenarioParser {
     static let outlierKeys = ["consecutive_errors", "interval", "ejection", "max_ejection", "max_ejection_time",
                               "panic_threshold"]
     static let passiveHealthKeys = ["max_fails", "fail_timeout", "on"]
-    static let rateLimitKeys = ["per_consumer", "burst"]
+    static let rateLimitKeys = ["per_consumer", "burst", "algorithm", "window", "policy", "fail_open"]
     static let healthKeys = ["interval", "unhealthy_threshold"]
     static let controlPlaneKeys = ["replicas", "push_delay", "certificates"]
     static let certificateKeys = ["ttl", "rotate_at"]
@@ -81,6 +81,7 @@ final class ScenarioParser {
         .restart: ["target", "proxy_ready_after", "down_for"],
         .configDrift: ["target", "policies", "fraction"],
         .controlPlaneDown: ["target"],
+        .rateLimitStoreDown: [],
     ]
 
     struct Fields {

@@ -435,6 +435,13 @@ extension ScenarioParser {
                 if let pc = rate(x, "'per_consumer'") {
                     var rl = RateLimit(perConsumer: pc)
                     if let b = r["burst"] { rl.burst = number(b, "'burst'", min: 1) }
+                    if let x = r["algorithm"] { rl.algorithm = choice(x, "'algorithm'", RateLimitAlgorithm.self) }
+                    if let x = r["window"] { rl.window = duration(x, "'window'", positive: true) }
+                    if let x = r["policy"] { rl.scope = choice(x, "'policy'", RateLimitScope.self) }
+                    if let x = r["fail_open"] { rl.failOpen = bool(x, "'fail_open'") }
+                    if rl.burst != nil && rl.algorithm != nil && rl.algorithm != .tokenBucket, let b = r["burst"] {
+                        error(b.pos, "'burst' belongs to a token bucket; a \(rl.algorithm!.rawValue) limit admits 'per_consumer' x 'window' per window")
+                    }
                     p.rateLimit = rl
                 }
             } else {

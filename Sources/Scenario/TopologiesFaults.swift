@@ -182,10 +182,12 @@ extension ScenarioParser {
         .restart: [.service, .instance],
         .configDrift: [.service],
         .controlPlaneDown: [.controlPlane],
+        .rateLimitStoreDown: [],
     ]
     /// Kinds that may omit `target`, and what they then mean.
     static let implicitTargets: [FaultKind: FaultTarget] = [
         .gatewayDown: .gateway, .controlPlaneDown: .controlPlane, .partition: .none, .configDrift: .none,
+        .rateLimitStoreDown: .none,
     ]
 
     func parseFault(_ n: YNode, names: [String], services: [Service], cluster: Cluster,

@@ -136,7 +136,11 @@ public struct CompiledTopology: Sendable {
             if let r = t.replicas { gw.replicas = r }
             gatewayReplicas = sharedReplicas(.gateway, gw)
             gatewayPolicy = CompiledPolicy(edgePolicies, panicDefault: edge?.healthyPanicThreshold ?? 0.5)
-            rateLimit = edgePolicies.rateLimit
+            rateLimit = edgePolicies.rateLimit.map { rl in
+                var rl = rl
+                rl.algorithm = rl.algorithm ?? edge?.rateLimitAlgorithm ?? .tokenBucket
+                return rl
+            }
             healthCheck = edgePolicies.healthCheck
             throttle = edge?.throttle
             maxTimeout = edge?.maxTimeout

@@ -91,6 +91,8 @@ extension TopologySimulation {
             }
         case .controlPlaneDown:
             controlPlaneUp = max(0, controlPlaneUp - (f.replicas ?? model.controlPlaneReplicas))
+        case .rateLimitStoreDown:
+            rateLimitStoreDown = true
         }
     }
 
@@ -140,6 +142,8 @@ extension TopologySimulation {
             let was = controlPlaneUp
             controlPlaneUp = min(model.controlPlaneReplicas, controlPlaneUp + (f.replicas ?? model.controlPlaneReplicas))
             if was == 0 && controlPlaneUp > 0 { controlPlaneRecovered() }
+        case .rateLimitStoreDown:
+            rateLimitStoreDown = false
         }
     }
 

@@ -192,9 +192,12 @@ extension TopologySimulation {
             failAttempt(a, attempts[a].phase == .forward ? .connectFailure : .reset)
             return false
         }
-        if proxies[p].hop == .gateway, attempts[a].phase == .forward, !admitAtGateway(a, p) {
-            failAttempt(a, .rateLimited)
-            return false
+        if proxies[p].hop == .gateway, attempts[a].phase == .forward {
+            let refused = admitAtGateway(a, p)
+            if refused != .none {
+                failAttempt(a, refused)
+                return false
+            }
         }
         switch proxies[p].station.arrive(Int64(a), at: now) {
         case .serve:

@@ -207,7 +207,12 @@ public struct TopologySimulation: Sendable {
     var instanceFaultErrors: [Double]
     var partitioned: [Bool]   // zones x zones
     var controlPlaneUp: Int
-    var tokens: [Double] = [], tokenTime: [SimTime] = []
+    /// Rate-limit counters per (replica or shared) and consumer: bucket tokens, or the current
+    /// window's count; `tokenTime` the last refill, or the current window's index;
+    /// `previousCount` the previous window's count (sliding windows).
+    var tokens: [Double] = [], tokenTime: [SimTime] = [], previousCount: [Double] = []
+    /// A `rate-limit-store-down` fault is in progress.
+    var rateLimitStoreDown = false
     var throttleTokens = 0.0, throttleTime: SimTime = 0
     var activeRequests = 0
     var rootsInFlight = 0
