@@ -382,9 +382,9 @@ public struct TopologySimulation: Sendable {
             if rate > 0 {
                 let pace = 1e9 * Double(src.clients ?? 1) / rate
                 var at = t + SimTime(pace * offset)
-                // A send that would fall past a rate change is re-paced at the new rate.
+                // A send that would fall at or past a drop to 0/s waits for the rate to rise again.
                 if let change = nextRateChange(src.rate, after: t - measureStart).map({ $0 + measureStart }),
-                   at > change, src.rate.perSecond(at: change - measureStart) == 0 {
+                   at >= change, src.rate.perSecond(at: change - measureStart) == 0 {
                     at = change
                     t = change
                     continue
