@@ -47,6 +47,7 @@ extension Preset {
         let pol = policies
         out.append(PresetField(name: "policies.timeout", value: pol.timeout.map(PresetFormat.timeout) ?? "none"))
         out.append(PresetField(name: "policies.perTryTimeout", value: pol.perTryTimeout.map(PresetFormat.timeout) ?? "none"))
+        out.append(PresetField(name: "policies.connectTimeout", value: pol.connectTimeout.map(PresetFormat.timeout) ?? "none"))
         out.append(PresetField(name: "policies.retries", value: pol.retries.map(PresetFormat.retries) ?? "none"))
         out.append(PresetField(name: "policies.circuitBreakers",
                                value: pol.circuitBreakers.map(PresetFormat.breakers) ?? "none"))

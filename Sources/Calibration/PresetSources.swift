@@ -31,6 +31,8 @@ enum Src {
     static let istioNoPerTry = "Istio HTTPRetry.perTryTimeout (https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry): unset by default; a try may run until the route timeout"
     static let envoyBackoff = "Envoy router filter (https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter#x-envoy-max-retries): fully jittered exponential back-off, retry N waits uniform(0, (2^N-1) x 25 ms), capped at 250 ms"
     static let noBreakers = "no connection-pool circuit breakers by default: nginx.org ngx_http_upstream_module `server ... max_conns=` defaults to 0 (unlimited) (http://nginx.org/en/docs/http/ngx_http_upstream_module.html)"
+    static let envoyConnectTimeout = "Envoy Cluster.connect_timeout (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto): 5 s by default; a host that does not answer the SYN fails the try after it (UF, retriable as connect-failure)"
+    static let istioConnectTimeout = "Istio ConnectionPoolSettings.TCPSettings.connectTimeout (https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings-TCPSettings): TCP connection timeout, default 10s"
     static let oneInstance = "one instance per pod (sidecar) or per node (node proxy): replicas does not apply"
 
     static func assume(_ why: String) -> String { "assumption: " + why }

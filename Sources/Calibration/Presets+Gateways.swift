@@ -5,10 +5,12 @@ extension BuiltinPresets {
         name: "envoy-gateway", system: "Envoy as a gateway", version: "Envoy 1.32", kind: .gateway,
         summary: "A standalone Envoy (plain or via the Envoy Gateway project) as the edge/hub gateway, with Envoy's own defaults.",
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: 15 * Nanos.perSecond, circuitBreakers: .envoy, loadBalancing: .roundRobin)
+        policies: Policies(timeout: 15 * Nanos.perSecond, connectTimeout: 5 * Nanos.perSecond, circuitBreakers: .envoy,
+                           loadBalancing: .roundRobin)
     ).cited(envoyGatewaySources(why: "").merging([
         "policies.timeout": Src.envoyRouteTimeout,
         "policies.perTryTimeout": Src.envoyNoPerTry,
+        "policies.connectTimeout": Src.envoyConnectTimeout,
         "policies.circuitBreakers": Src.envoyBreakers,
         "healthyPanicThreshold": Src.envoyPanic,
         "policies.retries": Src.envoyNoRetry,
@@ -31,6 +33,7 @@ extension BuiltinPresets {
         gateway: ProxyProfile(latency: .lognormal(mean: kongServicePerRequest / 2 * 1e9, cv: 0.5)!, workers: kongWorkers,
                               queue: 1024, replicas: 2, cpuPerRequest: kongServicePerRequest, memoryMB: 500),
         policies: Policies(timeout: Policies.noTimeout, perTryTimeout: 60 * Nanos.perSecond,
+                           connectTimeout: 60 * Nanos.perSecond,
                            retries: RetryPolicy(attempts: 5, on: [.connectFailure, .timeout], backoff: .immediate),
                            loadBalancing: .roundRobin),
         healthyPanicThreshold: 0,
@@ -45,6 +48,7 @@ extension BuiltinPresets {
         "gateway.memoryMB": Src.assume("no per-node memory figure in the benchmark; 500 MB for 16 OpenResty workers with the default mem_cache_size 128m"),
         "policies.timeout": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/): no timeout spans the retries: connect/read/write timeouts apply to each try (Kong support note 'x-kong-proxy-latency exceeds the timeout': a slow upstream takes retries x timeout)",
         "policies.perTryTimeout": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/; Kong/kong PR #2036): connect/read/write timeouts 60000 ms, per try (504 past 60 s, Kong/kong#4186)",
+        "policies.connectTimeout": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/): connect_timeout 60000 ms, the time to establish a connection to the upstream",
         "policies.retries": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/): retries 5, on connection errors and timeouts, to the balancer's next target at once (NGINX's next-upstream mechanism, no back-off)",
         "policies.circuitBreakers": "Kong upstream/targets have no connection-pool circuit breakers; NGINX's " + Src.noBreakers,
         "healthyPanicThreshold": "Kong load balancing docs (https://developer.konghq.com/gateway/entities/upstream/): with every target unhealthy the balancer has no peer and Kong answers 503 ('failure to get a peer from the ring-balancer'): no panic mode",
@@ -63,6 +67,7 @@ extension BuiltinPresets {
         gateway: ProxyProfile(latency: .lognormal(mean: 60_000, cv: 0.5)!, workers: 4, queue: 1024, replicas: 2,
                               cpuPerRequest: kongServicePerRequest, memoryMB: 100),
         policies: Policies(timeout: Policies.noTimeout, perTryTimeout: 60 * Nanos.perSecond,
+                           connectTimeout: 60 * Nanos.perSecond,
                            retries: RetryPolicy(attempts: 2, on: [.connectFailure, .timeout], backoff: .immediate),
                            passiveHealth: PassiveHealth(maxFails: 1, failTimeout: 10 * Nanos.perSecond, on: [.error, .timeout]),
                            loadBalancing: .roundRobin),
@@ -76,6 +81,7 @@ extension BuiltinPresets {
         "gateway.memoryMB": Src.assume("a few MB per worker plus shared zones; 100 MB for 4 workers"),
         "policies.timeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_next_upstream_timeout 0, no limit on the time spent passing a request to the next servers",
         "policies.perTryTimeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_connect/read/send_timeout 60s, each try's own (between reads, modelled as a per-try timeout; kubernetes/ingress-nginx#3976)",
+        "policies.connectTimeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_connect_timeout 60s, for establishing a connection with a proxied server",
         "policies.retries": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_next_upstream default `error timeout` (an HTTP 503 is passed through unless http_503 is listed), to the next server at once, proxy_next_upstream_tries 0 (bounded only by the upstream's servers, ingress-nginx#12019); " + Src.assume("2 retries = every other server of a 3-server upstream"),
         "policies.outlierDetection": "nginx has no Envoy-style ejection with growing times; its passive health (policies.passiveHealth) stands in (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server)",
         "policies.passiveHealth": "nginx upstream module (http://nginx.org/en/docs/http/ngx_http_upstream_module.html#server): max_fails=1, fail_timeout=10s: failures within fail_timeout mark the server unavailable for a flat fail_timeout; only proxy_next_upstream's classes (error, timeout) count, http_503 only when listed; a one-server group is never marked",
@@ -88,6 +94,7 @@ extension BuiltinPresets {
     static let cloudLatency = Distribution.lognormal(mean: 7_500_000, p99: 15_000_000)!
     static let cloudLatencySource = Src.assume("no official added-latency figure; third parties report 10-30 ms per request through the managed gateway, so 7.5 ms mean / 15 ms p99 per traversal (2 per round trip: ~15 ms mean, ~25 ms p99 added)")
     static let managedSources: [String: String] = [
+        "policies.connectTimeout": Src.assume("no separate connect timeout is documented for managed gateways (none): an unreachable integration fails at the integration timeout"),
         "policies.perTryTimeout": Src.assume("managed gateways do not retry, so the integration timeout is the only one (set as the route timeout)"),
         "policies.circuitBreakers": Src.assume("no per-backend connection-pool circuit breakers are documented for managed gateways; their limits are the account throttle and the timeout ceiling"),
         "healthyPanicThreshold": Src.assume("a managed gateway forwards to its one integration endpoint whatever its health: no host set to panic over"),

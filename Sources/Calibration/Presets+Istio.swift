@@ -6,6 +6,7 @@ extension BuiltinPresets {
         [
             "policies.timeout": Src.istioTimeout,
             "policies.perTryTimeout": Src.istioNoPerTry,
+            "policies.connectTimeout": Src.istioConnectTimeout,
             "policies.retries": Src.istioRetries + " (cancelled/503 map to topsim's `unavailable`); back-off is Envoy's, Istio sets none: " + Src.envoyBackoff,
             "policies.circuitBreakers": Src.istioBreakers,
             "healthyPanicThreshold": Src.istioPanic,
@@ -21,7 +22,8 @@ extension BuiltinPresets {
     static let istioLeastRequest = "Istio 1.14 change notes (https://istio.io/latest/news/releases/1.14.x/announcing-1.14/change-notes/): the default load balancer changed from ROUND_ROBIN to LEAST_REQUEST (ENABLE_LEGACY_LB_ALGORITHM_DEFAULT restores the old one)"
 
     static func istioPolicies(lb: LoadBalancing) -> Policies {
-        Policies(timeout: Policies.noTimeout, retries: istioRetryPolicy, circuitBreakers: .istio, loadBalancing: lb)
+        Policies(timeout: Policies.noTimeout, connectTimeout: 10 * Nanos.perSecond, retries: istioRetryPolicy,
+                 circuitBreakers: .istio, loadBalancing: lb)
     }
 
     static let istio124 = Preset(
@@ -119,6 +121,7 @@ extension BuiltinPresets {
         .merging([
             "policies.timeout": Src.istioTimeout,
             "policies.perTryTimeout": Src.istioNoPerTry,
+            "policies.connectTimeout": Src.istioConnectTimeout,
             "policies.retries": Src.istioRetries + " (VirtualService routes through the gateway get the same defaults); " + Src.envoyBackoff,
             "policies.circuitBreakers": Src.istioBreakers,
             "healthyPanicThreshold": Src.istioPanic,

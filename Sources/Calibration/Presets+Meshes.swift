@@ -6,7 +6,7 @@ extension BuiltinPresets {
         summary: "Linkerd with its Rust micro-proxy as sidecar; few published per-proxy figures, so latency is borrowed (see sources).",
         proxy: ProxyProfile(latency: Src.envoy120, workers: 1, queue: 1024, cpuPerRequest: 0.0001, memoryMB: 26.3),
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: Policies.noTimeout,
+        policies: Policies(timeout: Policies.noTimeout, connectTimeout: 1 * Nanos.perSecond,
                            retries: RetryPolicy(attempts: 0, on: [.connectFailure, .unavailable], backoff: .immediate,
                                                 budget: .ratio(ratio: 0.2, minPerSecond: 10, ttl: 10 * Nanos.perSecond)),
                            loadBalancing: .powerOfTwo),
@@ -22,6 +22,7 @@ extension BuiltinPresets {
         "proxy.memoryMB": "Linkerd vs Istio benchmark, Nov 2021 (https://linkerd.io/2021/11/29/linkerd-vs-istio-benchmarks-2021/): linkerd2-proxy max observed 26.3 MB at 2000 rps (Linkerd 2.11)",
         "policies.timeout": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): request timeouts are opt-in (ServiceProfile/HTTPRoute); none by default",
         "policies.perTryTimeout": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): per-try timeouts are opt-in; none by default",
+        "policies.connectTimeout": "linkerd2 chart values (https://github.com/linkerd/linkerd2/blob/main/charts/linkerd-control-plane/values.yaml): proxy.outboundConnectTimeout 1000ms (1 s) for outbound connections",
         "policies.retries": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): retries are opt-in (0 here); a scenario that turns them on keeps Linkerd's retry budget, 20% of requests + 10/s over a 10 s window; " + Src.assume("Linkerd documents no back-off between retries, so none"),
         "policies.circuitBreakers": "linkerd.io circuit breaking (https://linkerd.io/2/reference/circuit-breaking/): linkerd2-proxy has no connection-pool limits like Envoy's; its circuit breaking is failure accrual (opt-in)",
         "healthyPanicThreshold": Src.assume("Linkerd's balancer has no documented panic mode: with every endpoint in failure accrual it fails requests"),
@@ -33,7 +34,7 @@ extension BuiltinPresets {
         "holdApplicationUntilProxyStarts": "linkerd2 chart values proxy.await: true: the app container waits for the proxy (linkerd/linkerd2#10981; gives up after 2 min)",
     ].merging(envoyGatewaySources(why: " (Linkerd ships no ingress of its own; an Envoy-based ingress is assumed)")) { a, _ in a },
     notes: [
-        ("connect-timeouts", "outbound 1s, inbound 100ms", "linkerd2 chart values proxy.outboundConnectTimeout 1000ms, proxy.inboundConnectTimeout 100ms (no topsim field yet)"),
+        ("connect-timeouts", "inbound 100ms", "linkerd2 chart values proxy.inboundConnectTimeout 100ms (the outbound 1000ms is policies.connectTimeout; inbound is not modelled)"),
         ("retry-budget", "20% + 10/s over 10s", "linkerd.io retries docs: the retry budget applied when retries are enabled on a route"),
     ])
 
@@ -49,9 +50,11 @@ extension BuiltinPresets {
         summary: "Consul service mesh with Envoy sidecars; no published Consul-specific overhead, so Envoy figures from Istio stand in.",
         proxy: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, cpuPerRequest: 0.0002, memoryMB: 60),
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: 15 * Nanos.perSecond, circuitBreakers: .envoy, loadBalancing: .roundRobin),
+        policies: Policies(timeout: 15 * Nanos.perSecond, connectTimeout: 5 * Nanos.perSecond, circuitBreakers: .envoy,
+                           loadBalancing: .roundRobin),
         certificates: consulCerts
     ).cited([
+        "policies.connectTimeout": "Consul upstream config connect_timeout_ms (https://developer.hashicorp.com/consul/docs/connect/proxies/envoy): 5000 ms (5 s) by default",
         "policies.perTryTimeout": "Consul service-router PerTryTimeout (https://developer.hashicorp.com/consul/docs/connect/config-entries/service-router): unset by default. " + Src.envoyNoPerTry,
         "policies.circuitBreakers": "Consul upstream `limits` (https://developer.hashicorp.com/consul/docs/connect/proxies/envoy): max_connections, max_pending_requests and max_concurrent_requests unset leave Envoy's defaults. " + Src.envoyBreakers,
         "healthyPanicThreshold": Src.envoyPanic + " (Consul leaves it unset)",
@@ -80,6 +83,7 @@ extension BuiltinPresets {
         healthyPanicThreshold: 0
     ).cited([
         "policies.perTryTimeout": Src.assume("the built-in proxy is L4 only: it cannot time out requests, so none"),
+        "policies.connectTimeout": Src.assume("no connect timeout is documented for the built-in proxy (none): the caller's kernel gives up on the SYN, 127 s by default (tcp(7), tcp_syn_retries 6)"),
         "policies.circuitBreakers": Src.assume("the built-in L4 proxy has no request-level circuit breakers"),
         "healthyPanicThreshold": Src.assume("the built-in proxy does not balance on health beyond the catalog's passing instances: no panic mode"),
         "proxy.latency": Src.assume("no figure published for the built-in proxy; the Envoy per-traversal fit to Istio 1.20's two-sidecar figure (+0.228 ms p90 / +0.298 ms p99) stands in: an L4 Go proxy does less work per request but copies through user space the same way"),
@@ -104,9 +108,11 @@ extension BuiltinPresets {
                             cpuPerRequest: 0.00001, memoryMB: 0),
         waypoint: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 1, cpuPerRequest: 0.0002, memoryMB: 60),
         gateway: envoyGatewayProfile,
-        policies: Policies(timeout: 15 * Nanos.perSecond, circuitBreakers: .envoy, loadBalancing: .random)
+        policies: Policies(timeout: 15 * Nanos.perSecond, connectTimeout: 5 * Nanos.perSecond, circuitBreakers: .envoy,
+                           loadBalancing: .random)
     ).cited([
         "policies.perTryTimeout": Src.assume("Cilium's Envoy routes set no per-try timeout. ") + Src.envoyNoPerTry,
+        "policies.connectTimeout": Src.assume("Cilium's per-node Envoy keeps Envoy's cluster default. ") + Src.envoyConnectTimeout,
         "policies.circuitBreakers": Src.assume("Cilium's per-node Envoy keeps Envoy's cluster defaults unless a CiliumEnvoyConfig sets them. ") + Src.envoyBreakers,
         "healthyPanicThreshold": Src.assume("Cilium's Envoy keeps Envoy's default. ") + Src.envoyPanic,
         "proxy.latency": Src.assume("no published per-hop figure for Cilium's eBPF datapath; it redirects in the kernel with no user-space copy, so 10 us mean / 30 us p99 per traversal, an order below ztunnel's fitted 35 us"),

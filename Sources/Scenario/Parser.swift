@@ -38,7 +38,7 @@ final class ScenarioParser {
     static let callKeys = ["service", "probability"]
     static let trafficKeys = ["name", "from", "to", "rate", "profile", "clients", "consumers"]
     static let profileKeys = ["at", "rate"]
-    static let policyKeys = ["timeout", "per_try_timeout", "retries", "circuit_breakers", "outlier_detection",
+    static let policyKeys = ["timeout", "per_try_timeout", "connect_timeout", "retries", "circuit_breakers", "outlier_detection",
                              "passive_health", "rate_limit", "health_check", "load_balancing"]
     static let retryKeys = ["attempts", "on", "backoff", "budget"]
     static let backoffKeys = ["base", "max"]

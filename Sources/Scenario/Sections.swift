@@ -391,6 +391,7 @@ extension ScenarioParser {
         var p = Policies()
         if let v = f["timeout"] { p.timeout = timeoutValue(v, "'timeout'") }
         if let v = f["per_try_timeout"] { p.perTryTimeout = timeoutValue(v, "'per_try_timeout'") }
+        if let v = f["connect_timeout"] { p.connectTimeout = duration(v, "'connect_timeout'", positive: true) }
         if let v = f["retries"] { p.retries = parseRetries(v) }
         if let v = f["circuit_breakers"], let c = fields(v, "'circuit_breakers'", allowed: Self.breakerKeys) {
             // Keys left out keep Envoy's defaults (1024, 1024, 1024, 3).

@@ -227,12 +227,53 @@ extension TopologySimulation {
         }
     }
 
+    /// A node goes down (or comes back). Nothing on it answers any more: requests in
+    /// flight there are lost (only the callers' timeouts end them) and new connections to it
+    /// wait out the connect timeout — fail-slow, not the fail-fast of a crashed process.
     mutating func setNode(_ n: Int, up: Bool) {
+        nodeDown[n] = !up
         for p in model.proxies.indices where model.proxies[p].node == n {
-            if up { restoreProxy(p) } else { crashProxy(p) }
+            if up { restoreProxy(p) } else { loseProxy(p) }
         }
         for i in model.instances.indices where model.instances[i].node == n {
-            if up { if !instances[i].up { recoverNow(i) } } else { crashInstance(i) }
+            if up { if !instances[i].up { recoverNow(i) } } else { loseInstance(i) }
         }
+    }
+
+    /// The instance's node vanished: its work in progress is lost, not failed.
+    mutating func loseInstance(_ i: Int) {
+        guard instances[i].up else { return }
+        let now = engine.now
+        instances[i].up = false
+        apps[i].clear(at: now)
+        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].instance) == i
+            && attempts[a].dispatched && !attempts[a].carriesAnswer {
+            switch attempts[a].phase {
+            case .appQueue, .appService, .calling: hang(a)
+            default: break
+            }
+        }
+    }
+
+    /// A proxy on a vanished node: whatever it was handling is lost.
+    mutating func loseProxy(_ p: Int) {
+        guard proxies[p].up else { return }
+        let now = engine.now
+        proxies[p].up = false
+        proxies[p].station.clear(at: now)
+        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].atProxy) == p {
+            attempts[a].atProxy = -1 // its station was emptied
+            hang(a)
+        }
+        for a in attempts.indices where attempts[a].phase == .pending && Int(attempts[a].enforcer) == p {
+            hang(a)
+        }
+    }
+
+    /// The try is lost where it stands: it keeps what the caller's side holds (its circuit
+    /// breaker slot) until a timeout gives up on it, and nothing it scheduled will act.
+    mutating func hang(_ a: Int) {
+        if attempts[a].phase == .pending { unlinkPending(a) }
+        attempts[a].phase = .hung
     }
 }

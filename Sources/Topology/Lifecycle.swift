@@ -136,11 +136,37 @@ extension TopologySimulation {
         calls[c].lastInstance = Int32(inst)
         holdSlot(a, host: inst)
         buildUpstreamPath(a, c, instance: inst)
-        let perTry = policies[Int(attempts[a].policy)].perTryTimeout
+        let pi = Int(attempts[a].policy)
+        let perTry = policies[pi].perTryTimeout
         if perTry != .max {
             engine.schedule(after: perTry, kind: EK.tryTimeout, target: Int32(a), data: Int64(attempts[a].gen))
         }
+        if unreachable(a, c, instance: inst) {
+            // The SYN goes unanswered: the try fails when the connect timeout gives up.
+            attempts[a].phase = .connecting
+            attempts[a].segStart = engine.now
+            engine.schedule(after: policies[pi].connectTimeout, kind: EK.connectTimeout, target: Int32(a),
+                            data: Int64(attempts[a].gen))
+            return false
+        }
         return true
+    }
+
+    /// Whether nothing will answer a connection from the enforcer to `inst`: its node is
+    /// down, or a partition lies between the enforcer's node and it. (A crashed process on a
+    /// live node refuses at once instead: the kernel answers with a reset.)
+    func unreachable(_ a: Int, _ c: Int, instance inst: Int) -> Bool {
+        let node = model.instances[inst].node
+        if nodeDown[node] { return true }
+        let from = calls[c].shared >= 0 ? model.proxies[Int(calls[c].shared)].node : Int(calls[c].callerNode)
+        guard from >= 0, from != node else { return false }
+        let zf = zoneOfNode[from], zt = zoneOfNode[node]
+        return zf != zt && partitioned[zf * zoneCount + zt]
+    }
+
+    mutating func connectTimedOut(_ a: Int, _ gen: UInt32) {
+        guard attempts[a].gen == gen, attempts[a].phase == .connecting else { return }
+        failAttempt(a, .connectFailure)
     }
 
     /// A try that waited for a circuit-breaker slot got one (from another try's release).
@@ -174,7 +200,9 @@ extension TopologySimulation {
             } else {
                 let zf = zoneOfNode[Int(s.from)], zt = zoneOfNode[Int(s.to)]
                 if zf != zt && partitioned[zf * zoneCount + zt] {
-                    failAttempt(a, .connectFailure)
+                    // Packets are dropped, not refused: a request is lost on the way (the
+                    // caller's timeouts end it); a response likewise.
+                    hang(a)
                     return false
                 }
                 cls = zf == zt ? 1 : 2
@@ -217,7 +245,7 @@ extension TopologySimulation {
     var zoneCount: Int { max(1, scenario.cluster.zones.count) }
 
     mutating func hopDone(_ a: Int, _ gen: UInt32) {
-        guard attempts[a].gen == gen else { return }
+        guard attempts[a].gen == gen, attempts[a].phase != .hung else { return }
         let now = engine.now
         let s = segs[a * Self.maxSeg + Int(attempts[a].pos)]
         let segStart = attempts[a].segStart
@@ -310,7 +338,7 @@ extension TopologySimulation {
     }
 
     mutating func serviceDone(_ a: Int, _ gen: UInt32) {
-        guard attempts[a].gen == gen else { return }
+        guard attempts[a].gen == gen, attempts[a].phase != .hung else { return }
         metrics.hop(.app, engine.now - attempts[a].segStart, measuring: engine.now >= measureStart)
         attempts[a].phase = .calling
         attempts[a].step = 0

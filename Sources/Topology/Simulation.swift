@@ -34,6 +34,7 @@ public struct TopologySimulation: Sendable {
         static let tryTimeout: Int32 = 4, retry: Int32 = 5, windowTick: Int32 = 6
         static let faultStart: Int32 = 7, faultEnd: Int32 = 8, healthCheck: Int32 = 9, certRotate: Int32 = 10
         static let recover: Int32 = 11, routeTimeout: Int32 = 12, measureStart: Int32 = 13, resume: Int32 = 14
+        static let connectTimeout: Int32 = 15
     }
 
     enum Phase: UInt8 {
@@ -45,6 +46,12 @@ public struct TopologySimulation: Sendable {
         case appQueue, appService, calling
         /// The response travelling back to the caller.
         case backward
+        /// Waiting for a connection to a host that does not answer (fails after the
+        /// connect timeout).
+        case connecting
+        /// Lost with a node that went down or behind a partition: nothing will answer; only
+        /// the caller's timeouts end it.
+        case hung
     }
 
     /// How a call's path is built.
@@ -206,6 +213,8 @@ public struct TopologySimulation: Sendable {
     var instanceFaultLatency: [Distribution?]
     var instanceFaultErrors: [Double]
     var partitioned: [Bool]   // zones x zones
+    /// Nodes that are down: nothing on them answers (fail-slow, unlike a crashed process).
+    var nodeDown: [Bool]
     var controlPlaneUp: Int
     /// Rate-limit counters per (replica or shared) and consumer: bucket tokens, or the current
     /// window's count; `tokenTime` the last refill, or the current window's index;
@@ -287,6 +296,7 @@ public struct TopologySimulation: Sendable {
         instanceFaultErrors = Array(repeating: 0, count: model.instances.count)
         let zones = max(1, scenario.cluster.zones.count)
         partitioned = Array(repeating: false, count: zones * zones)
+        nodeDown = Array(repeating: false, count: max(1, scenario.cluster.nodes))
         controlPlaneUp = model.controlPlaneReplicas
         drift = Array(repeating: nil, count: scenario.services.count)
         var off = [0]
@@ -425,6 +435,7 @@ public struct TopologySimulation: Sendable {
             case EK.recover: recoverNow(Int(e.target))
             case EK.measureStart: startMeasuring()
             case EK.resume: resume(Int(e.target), UInt32(truncatingIfNeeded: e.data))
+            case EK.connectTimeout: connectTimedOut(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             default: fatalError("unknown event kind \(e.kind)")
             }
         }

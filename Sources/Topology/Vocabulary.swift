@@ -106,6 +106,10 @@ struct CompiledPolicy: Sendable {
     var routeTimeout: SimTime = .max
     /// Per-try timeout (.max: none).
     var perTryTimeout: SimTime = .max
+    /// How long a connection to a host that does not answer (its node is down, a partition)
+    /// takes to fail. Without one the caller's kernel gives up on the SYN: 127 s with
+    /// Linux's default tcp_syn_retries of 6 (1 + 2 + 4 + ... + 64 s, tcp(7)).
+    var connectTimeout: SimTime = 127_000_000_000
     var retries = 0
     var retryMask: UInt16 = 0
     var backoff = RetryBackoff.envoyDefault
@@ -127,6 +131,7 @@ struct CompiledPolicy: Sendable {
     init(_ p: Policies, l7: Bool = true, panicDefault: Double = 0.5) {
         if let t = p.timeout, t != Policies.noTimeout { routeTimeout = t }
         if let t = p.perTryTimeout, t != Policies.noTimeout { perTryTimeout = t }
+        if let t = p.connectTimeout { connectTimeout = t }
         if let r = p.retries, l7 {
             retries = r.attempts
             for on in r.on { for f in on.failures { retryMask |= f.bit } }

@@ -115,3 +115,38 @@ final class RateLimitTests: XCTestCase {
         }
     }
 }
+
+/// Fail-slow (issue 14): a host whose node is down does not refuse, it does not answer.
+final class FailSlowTests: XCTestCase {
+    /// One Envoy gateway (connect_timeout 5 s, no retries) in front of two pods on two
+    /// nodes; node-1 goes down at 10 s. Round robin keeps sending every second request to the
+    /// pod on node-1 (no outlier detection), and each of those fails when the connect timeout
+    /// gives up: failed requests take 5 s plus the sub-millisecond path. A crashed process on
+    /// a live node instead refuses at once.
+    func testAConnectionToADownNodeFailsAfterTheConnectTimeout() throws {
+        func run(_ fault: String) throws -> TopologyMetrics {
+            let s = try PolicyTests.scenario("""
+                scenario: fail-slow
+                duration: 40s
+                cluster: { nodes: 3 }
+                services:
+                  api: { replicas: 2, workers: unlimited, queue: unlimited, service_time: const(2ms) }
+                traffic:
+                  - { name: t, from: external, to: api, rate: 20/s }
+                topologies:
+                  - { name: envoy, kind: gateway, preset: envoy-gateway, replicas: 1 }
+                faults:
+                  - \(fault)
+                """)
+            return try PolicyTests.sim(s, "envoy").metrics
+        }
+        // api/0 is on node-0, api/1 on node-1; the gateway replica on node-2.
+        let down = try run("{ at: 10s, kind: node-down, target: node-1 }")
+        XCTAssertGreaterThan(down.errorCount(.refused), 200, "half of ~600 requests in [10 s, 40 s)")
+        XCTAssertEqual(down.failedLatency.p50 / 1e6, 5000, accuracy: 6)
+        XCTAssertGreaterThanOrEqual(down.failedLatency.percentile(1) / 1e6, 5000 * 0.999)
+        let crash = try run("{ at: 10s, kind: crash, target: api/1 }")
+        XCTAssertGreaterThan(crash.errorCount(.refused), 200)
+        XCTAssertLessThan(crash.failedLatency.p99 / 1e6, 5, "refused at once")
+    }
+}
