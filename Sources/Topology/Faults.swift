@@ -147,8 +147,14 @@ extension TopologySimulation {
         }
     }
 
-    /// The instance stops answering: calls at it fail (reset), new ones are refused.
-    mutating func crashInstance(_ i: Int) {
+    /// How work in progress ends when its instance or proxy goes away: a crashed process's
+    /// connections are reset at once; on a vanished node (or behind a partition) nothing
+    /// answers, so the work is lost and only the callers' timeouts end it.
+    enum Fate { case reset, lost }
+
+    /// The instance stops answering: calls at it fail (reset) or are lost, new ones are
+    /// refused (a crash) or unanswered (its node is down: `nodeDown`).
+    mutating func crashInstance(_ i: Int, _ fate: Fate = .reset) {
         guard instances[i].up else { return }
         let now = engine.now
         instances[i].up = false
@@ -157,16 +163,23 @@ extension TopologySimulation {
             && attempts[a].dispatched && !attempts[a].carriesAnswer {
             switch attempts[a].phase {
             case .appQueue, .appService, .calling:
-                failAttempt(a, .reset)
+                end(a, fate)
             case .backward:
                 // The response already left the app; only its sidecar can still lose it.
                 if model.instances[i].sidecar >= 0, attempts[a].pos == attempts[a].nseg - 1,
                    attempts[a].atProxy == Int32(model.instances[i].sidecar) {
-                    failAttempt(a, .reset)
+                    end(a, fate)
                 }
             default:
                 break
             }
+        }
+    }
+
+    mutating func end(_ a: Int, _ fate: Fate) {
+        switch fate {
+        case .reset: failAttempt(a, .reset)
+        case .lost: hang(a)
         }
     }
 
@@ -190,26 +203,26 @@ extension TopologySimulation {
         instances[i].up = true
     }
 
-    mutating func crashProxy(_ p: Int) {
+    mutating func crashProxy(_ p: Int, _ fate: Fate = .reset) {
         guard proxies[p].up else { return }
         let now = engine.now
         proxies[p].up = false
         proxies[p].station.clear(at: now)
         for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].atProxy) == p {
             attempts[a].atProxy = -1 // its station was emptied
-            failAttempt(a, .reset)
+            end(a, fate)
         }
         // Requests waiting at it for a circuit-breaker slot die with it.
         for a in attempts.indices where attempts[a].phase == .pending && Int(attempts[a].enforcer) == p {
-            failAttempt(a, .reset)
+            end(a, fate)
         }
         // A sidecar or node proxy is the pod's network: its pods stop answering.
         if model.proxies[p].hop == .sidecar {
             let owner = model.proxies[p].owner
-            if owner >= 0 { crashInstance(owner) }
+            if owner >= 0 { crashInstance(owner, fate) }
         } else if model.proxies[p].hop == .nodeProxy {
             let node = model.proxies[p].node
-            for i in model.instances.indices where model.instances[i].node == node { crashInstance(i) }
+            for i in model.instances.indices where model.instances[i].node == node { crashInstance(i, fate) }
         }
     }
 
@@ -233,40 +246,10 @@ extension TopologySimulation {
     mutating func setNode(_ n: Int, up: Bool) {
         nodeDown[n] = !up
         for p in model.proxies.indices where model.proxies[p].node == n {
-            if up { restoreProxy(p) } else { loseProxy(p) }
+            if up { restoreProxy(p) } else { crashProxy(p, .lost) }
         }
         for i in model.instances.indices where model.instances[i].node == n {
-            if up { if !instances[i].up { recoverNow(i) } } else { loseInstance(i) }
-        }
-    }
-
-    /// The instance's node vanished: its work in progress is lost, not failed.
-    mutating func loseInstance(_ i: Int) {
-        guard instances[i].up else { return }
-        let now = engine.now
-        instances[i].up = false
-        apps[i].clear(at: now)
-        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].instance) == i
-            && attempts[a].dispatched && !attempts[a].carriesAnswer {
-            switch attempts[a].phase {
-            case .appQueue, .appService, .calling: hang(a)
-            default: break
-            }
-        }
-    }
-
-    /// A proxy on a vanished node: whatever it was handling is lost.
-    mutating func loseProxy(_ p: Int) {
-        guard proxies[p].up else { return }
-        let now = engine.now
-        proxies[p].up = false
-        proxies[p].station.clear(at: now)
-        for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].atProxy) == p {
-            attempts[a].atProxy = -1 // its station was emptied
-            hang(a)
-        }
-        for a in attempts.indices where attempts[a].phase == .pending && Int(attempts[a].enforcer) == p {
-            hang(a)
+            if up { if !instances[i].up { recoverNow(i) } } else { crashInstance(i, .lost) }
         }
     }
 
