@@ -1,3 +1,5 @@
+import Calibration
+
 /// Whether a fault can do anything in a topology of a given kind: `topsim validate`
 /// prints a note for each pair where it cannot, instead of silently doing nothing.
 extension Fault {
@@ -15,6 +17,31 @@ extension Fault {
             return proxyReadyAfter != nil ? "has no sidecars: the restart applies, the startup race does not" : nil
         case (.controlPlaneDown, .none), (.controlPlaneDown, .gateway):
             return "has no mesh control plane or certificates"
+        default:
+            return nil
+        }
+    }
+}
+
+extension Fault {
+    /// As `inapplicability(to:)`, knowing the topology's policies and the call graph too:
+    /// every fault that cannot affect a topology or its target says so.
+    public func inapplicability(to topology: TopologySpec, in scenario: Scenario) -> String? {
+        if let why = inapplicability(to: topology.kind) { return why }
+        switch kind {
+        case .rateLimitStoreDown:
+            let limit = scenario.policies.overlaid(by: topology.policies ?? Policies()).rateLimit
+            guard topology.kind == .gateway || topology.kind == .combined else { return "has no gateway rate limit" }
+            return limit?.scope == .cluster ? nil
+                : "has no rate limit with 'policy: cluster' (a 'local' limit keeps no store)"
+        case .configDrift:
+            // Drift changes what a caller's proxy (or library) applies to its calls to the
+            // service; a service only external traffic reaches has no such caller.
+            guard case .service(let s) = target else { return nil }
+            let calledByService = scenario.services.contains { $0.calls.contains { $0.calls.contains { $0.service == s } } }
+            let calledInside = scenario.traffic.contains { $0.from == .internal && $0.to == s }
+            return calledByService || calledInside ? nil
+                : "drifts the callers of '\(scenario.services[s].name)', and only external traffic (through the edge) calls it"
         default:
             return nil
         }

@@ -29,7 +29,7 @@ struct ValidateCommand: ParsableCommand {
                     + "\(s.faults.count) faults, \(s.expectations.count) expectations)")
                 for f in s.faults {
                     for t in s.topologies {
-                        if let why = f.inapplicability(to: t.kind) {
+                        if let why = f.inapplicability(to: t, in: s) {
                             print("\(path):\(f.line):\(f.column): note: \(f.kind.rawValue) does nothing "
                                 + "in topology '\(t.name)': kind \(t.kind.rawValue) \(why)")
                         }
