@@ -95,6 +95,7 @@ extension ScenarioParser {
 
         let policies = f["policies"].flatMap { parsePolicies($0, "'policies'") } ?? Policies()
         let controlPlane = f["control_plane"].flatMap { parseControlPlane($0) } ?? ControlPlane()
+        let cost = f["cost"].flatMap { parseCost($0) } ?? CostPrices()
 
         var topologies: [TopologySpec] = []
         if let n = required("topologies", "what is compared, e.g. - { name: direct, kind: none }"),
@@ -156,10 +157,12 @@ extension ScenarioParser {
         guard diagnostics.isEmpty, let name, let duration, let warmup, let replications, let window else {
             return nil
         }
-        return Scenario(name: name, description: description, seed: seed, duration: duration, warmup: warmup,
-                        replications: replications, window: window, cluster: cluster, services: services,
-                        traffic: traffic, policies: policies, controlPlane: controlPlane, topologies: topologies,
-                        faults: faults, expectations: expectations, sourcePath: nil, sourceText: text)
+        var scenario = Scenario(name: name, description: description, seed: seed, duration: duration, warmup: warmup,
+                                replications: replications, window: window, cluster: cluster, services: services,
+                                traffic: traffic, policies: policies, controlPlane: controlPlane, topologies: topologies,
+                                faults: faults, expectations: expectations, sourcePath: nil, sourceText: text)
+        scenario.cost = cost
+        return scenario
     }
 
     // MARK: Cluster
