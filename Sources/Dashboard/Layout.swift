@@ -588,12 +588,14 @@ struct Painter {
         line("health", t.health.rawValue + " " + g.health(t.health), role: t.health.role)
         line("requests", String(t.requests) + "   throughput " + Fmt.fixed(t.throughputRps, 1) + " rps")
         line("latency", "p50 " + Fmt.ms(t.p50Ms) + " ms   p99 " + Fmt.ms(t.p99Ms) + " ms")
-        line("failures took", "p50 " + Fmt.ms(t.failedP50Ms) + " ms   p99 " + Fmt.ms(t.failedP99Ms) + " ms")
+        line("failures took", t.failedP99Ms.isFinite
+             ? "p50 " + Fmt.ms(t.failedP50Ms) + " ms   p99 " + Fmt.ms(t.failedP99Ms) + " ms" : "- (none failed)")
         line("success", Fmt.percent(t.successRate) + "   incomplete \(t.incomplete)", role: t.health.role)
         line("errors", ErrorCause.allCases.map { "\($0.short) \(t.errors[$0] ?? 0)" }.joined(separator: "  ")
              + "  (total \(t.totalErrors))")
         line("proxies", "\(t.proxies)   memory \(Fmt.fixed(t.proxyMemoryMB, 0)) MB   vCPU \(Fmt.fixed(t.proxyVCPU, 2))")
-        line("proxy cost", "$" + Fmt.fixed(t.proxyCostPerMonth, 0) + " a month (docs/outputs.md: prices)")
+        line("proxy cost", t.proxyCostPerMonth.isFinite
+             ? "$" + Fmt.fixed(t.proxyCostPerMonth, 0) + " a month (vCPU and memory at the cost: prices)" : "-")
         let pods = t.layout.nodes.reduce(0) { $0 + $1.pods.count }
         line("layout", "\(t.layout.nodes.count) nodes, \(pods) pods, \(t.layout.waypoints.count) waypoints, mTLS \(t.layout.mtls.rawValue)")
         r += 1
