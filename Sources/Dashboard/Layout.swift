@@ -575,7 +575,7 @@ struct Painter {
         guard let t = selectedTopology else { return }
         let hopLines = t.hops.count
         let faultLines = snap.faults.isEmpty ? 0 : 1 + snap.faults.count
-        let h = min(H - 2, 13 + hopLines + faultLines)
+        let h = min(H - 2, 13 + hopLines + faultLines + (t.services.isEmpty ? 0 : 1))
         let (x, y) = box(width: min(W - 4, 76), height: h, title: "\(t.name) (\(t.kind.rawValue)) details")
         let right = x + min(W - 4, 76) - 2
         var r = y + 1
@@ -603,6 +603,11 @@ struct Painter {
         for hop in t.hops {
             line("  " + hop.name, Fmt.padLeft(Fmt.fixed(hop.traversalsPerRequest, 1), 5) + "   "
                  + Fmt.padLeft(Fmt.ms(hop.meanMs), 7) + "   " + Fmt.padLeft(Fmt.fixed(hop.share * 100, 1) + "%", 6))
+        }
+        if !t.services.isEmpty {
+            // Each service's own work on the critical path, largest first: what a slow service costs here.
+            let ranked = t.services.filter { $0.share.isFinite }.sorted { $0.share > $1.share || ($0.share == $1.share && $0.name < $1.name) }
+            line("services' own", ranked.isEmpty ? "-" : ranked.map { "\($0.name) \(Fmt.fixed($0.share * 100, 0))%" }.joined(separator: "  "))
         }
         if !snap.faults.isEmpty {
             r += 1

@@ -56,6 +56,21 @@ public struct HopView: Sendable, Equatable {
     }
 }
 
+/// One service's own work (not its callees') on the critical path of a request.
+public struct ServiceShareView: Sendable, Equatable {
+    public var name: String
+    /// Mean milliseconds per successful request.
+    public var criticalMs: Double
+    /// Fraction (0...1) of end-to-end latency.
+    public var share: Double
+
+    public init(name: String, criticalMs: Double, share: Double) {
+        self.name = name
+        self.criticalMs = criticalMs
+        self.share = share
+    }
+}
+
 /// One measurement window, oldest first in `TopologyView.history`.
 public struct WindowSample: Sendable, Equatable {
     /// NaN when nothing succeeded in the window: drawn as a gap, never as 0.
@@ -186,6 +201,8 @@ public struct TopologyView: Sendable, Equatable {
     public var incomplete = 0
     /// Proxies' vCPU and memory at the scenario's prices, US dollars a month (NaN: unknown).
     public var proxyCostPerMonth: Double = .nan
+    /// Per service, its own time on the critical path (empty: unknown).
+    public var services: [ServiceShareView] = []
 
     public init(name: String, kind: TopologyKind, requests: Int, p50Ms: Double, p99Ms: Double,
                 successRate: Double, throughputRps: Double, errors: [ErrorCause: Int],

@@ -86,6 +86,14 @@ public struct ModelSource: SnapshotSource {
         v.failedP99Ms = failedNone ? .nan : m.failedLatency.p99 / 1e6
         v.incomplete = max(0, m.started - m.requests)
         v.proxyCostPerMonth = scenario.cost.perMonth(cores: m.proxyCPUSeconds / elapsed, memoryMB: m.proxyMemoryMB)
+        let hopKinds = HopKind.allCases.count
+        let cpTotal = Double(m.criticalPath.prefix(hopKinds).reduce(0, +))
+        let n = Double(m.criticalPathRequests)
+        v.services = scenario.services.enumerated().map { k, svc in
+            let own = Double(m.criticalPath[hopKinds + k])
+            return ServiceShareView(name: svc.name, criticalMs: n > 0 ? own / n / 1e6 : .nan,
+                                    share: cpTotal > 0 ? own / cpTotal : .nan)
+        }
         return v
     }
 
