@@ -41,6 +41,11 @@ final class WholeTruthTests: XCTestCase {
             XCTAssertNotEqual(row["failed_p99_ms"], "", "failures have a latency")
         }
         for row in rows(files["hops.csv"]!) { XCTAssertEqual(row["critical_path_ms"], "", "\(row)") }
+        // An expectation on a latency that has no sample fails (it used to pass on a 0);
+        // its "no data" wording comes with issue 17.
+        let checked = ExpectationCheck.evaluate(try Support.run(yaml + "expect:\n  - \"*.p99 < 100ms\"\n"))
+        XCTAssertEqual(checked.count, 2)
+        XCTAssertTrue(checked.allSatisfy { !$0.passed }, checked.map(\.measuredText).description)
     }
 
     // MARK: incomplete
