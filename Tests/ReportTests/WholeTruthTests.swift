@@ -209,6 +209,13 @@ final class WholeTruthTests: XCTestCase {
         // One in flight at a time, 50 ms each: ~20 of the ~100 a second get through.
         XCTAssertGreaterThan(overflowed, ol.count / 2)
         XCTAssertTrue(ol.contains { $0.contains("\" 200 - 0 0 5") }, "the admitted ones succeed")
+        // The app fails every request (its own 503: no flag of Envoy's) and each call is
+        // retried twice: every line is the retry limit reached, URX.
+        let x = try traced(Self.flagsBase.replacingOccurrences(of: "const(50ms) }", with: "const(50ms), errors: 100% }")
+            + "policies: { retries: { attempts: 2, on: [unavailable], backoff: none } }\n")
+        let xl = Reports.accessLog(x).split(whereSeparator: \.isNewline)
+        XCTAssertGreaterThan(xl.count, 50)
+        for l in xl { XCTAssertTrue(l.contains("\" 503 URX 0 0 "), String(l)) }
     }
 
     /// Every sampled request is one trace: one call span (the root) and one span per hop
