@@ -65,7 +65,9 @@ extension Reports {
             for p in s.points { if p.1.isFinite { runs[runs.count - 1].append(p) } else if !runs[runs.count - 1].isEmpty { runs.append([]) } }
             for r in runs where !r.isEmpty {
                 let pts = r.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ")
-                o += "<polyline fill=\"none\" stroke=\"\(palette[k % palette.count])\" stroke-width=\"2\" points=\"\(pts)\"/>"
+                // Every other series dashed: topologies that measure alike still show both lines.
+                let dash = k % 2 == 1 ? " stroke-dasharray=\"7 4\"" : ""
+                o += "<polyline fill=\"none\" stroke=\"\(palette[k % palette.count])\" stroke-width=\"2\"\(dash) points=\"\(pts)\"/>"
             }
         }
         o += "</svg>"
@@ -84,7 +86,7 @@ extension Reports {
         <html lang="en"><head><meta charset="utf-8"><title>topsim: \(esc(s.name))</title>
         <style>
         body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
-        table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
+        table{border-collapse:collapse;margin:8px 0 16px;font-size:13px;display:block;overflow-x:auto;max-width:100%}
         th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f0f0f0}
         td:first-child,th:first-child{text-align:left}
         svg text{font-size:11px;fill:#444}.axis{stroke:#888}.fault{fill:#d55e00;fill-opacity:.15}
