@@ -9,7 +9,7 @@ BIN         := .build/release/topsim
 TEST_BIN    := .build-test/release/topsim
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps slurm-deps build run test bench fuzz clean
+.PHONY: all deps slurm-deps browser-deps pydeps build run test bench fuzz clean
 
 all: build
 
@@ -26,13 +26,29 @@ slurm-deps:
 	  echo "installing slurm-wlm and munge"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >/dev/null; }
 
+# report.html is tested in a real browser: Debian's chromium, installed when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+# traces.json is checked with the published OTLP protobuf mapping and docs/outputs.md's
+# pandas example is run (Pillow reads the browser's screenshot): from PyPI, in a venv of
+# the test build, made when missing.
+PYVENV := .build-test/venv
+pydeps:
+	@$(PYVENV)/bin/python -c "import opentelemetry.proto, google.protobuf, pandas, PIL" >/dev/null 2>&1 || { \
+	  echo "installing opentelemetry-proto, protobuf, pandas, pillow into $(PYVENV)"; \
+	  rm -rf $(PYVENV); python3 -m venv $(PYVENV) 2>/dev/null || { (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv) >/dev/null && python3 -m venv $(PYVENV); }; \
+	  $(PYVENV)/bin/pip install -q opentelemetry-proto protobuf pandas pillow; }
+
 build: deps
 	$(SWIFT) build $(RELEASE) --product topsim
 
 run: build
 	$(BIN) tui
 
-test: deps slurm-deps
+test: deps slurm-deps browser-deps pydeps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)

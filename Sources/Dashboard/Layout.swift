@@ -185,7 +185,8 @@ struct Painter {
                     role: (Int, Double) -> ColorRole = { _, _ in .normal }) {
             grid.put(Fmt.clip(label, labelW - 1, unicode: g.unicode), x: 1, y: row, role: .muted)
             var best: Double?
-            if let better, let lo = values.min(), let hi = values.max(), lo != hi {
+            let known = values.filter(\.isFinite)
+            if let better, let lo = known.min(), let hi = known.max(), lo != hi {
                 best = better == .lower ? lo : hi
             }
             for (i, v) in values.enumerated() {
@@ -220,7 +221,8 @@ struct Painter {
         metric(expandedErrors ? "proxy vCPU" : "vCPU", tops.map(\.proxyVCPU), .lower, { Fmt.fixed($1, 2) })
 
         // Sparklines share one min..max scale so heights compare across columns.
-        let all = tops.flatMap { $0.history.map(\.p99Ms) }
+        // Windows without a success (NaN) are gaps, not part of the scale.
+        let all = tops.flatMap { $0.history.map(\.p99Ms) }.filter(\.isFinite)
         let hi = all.max() ?? 0
         let lo = min((all.min() ?? 0) * 0.9, hi * 0.9)
         grid.put("p99 trend", x: 1, y: row, role: .muted)
@@ -287,7 +289,9 @@ struct Painter {
         if row <= last && rows > 6 {
             row += 1
             if row <= last {
-                let total = t.hops.reduce(0) { $0 + $1.traversalsPerRequest * $1.meanMs }
+                // The critical path's sum is the mean latency; without it, time summed over hops.
+                let critical = t.hops.map(\.criticalMs).filter(\.isFinite)
+                let total = critical.isEmpty ? t.hops.reduce(0) { $0 + $1.traversalsPerRequest * $1.meanMs } : critical.reduce(0, +)
                 grid.put("sum \(Fmt.ms(total)) ms/req   p50 \(Fmt.ms(t.p50Ms))   p99 \(Fmt.ms(t.p99Ms))",
                          x: x + 1, y: row, role: .muted, maxX: x + width)
             }
@@ -571,7 +575,7 @@ struct Painter {
         guard let t = selectedTopology else { return }
         let hopLines = t.hops.count
         let faultLines = snap.faults.isEmpty ? 0 : 1 + snap.faults.count
-        let h = min(H - 2, 11 + hopLines + faultLines)
+        let h = min(H - 2, 13 + hopLines + faultLines + (t.services.isEmpty ? 0 : 1))
         let (x, y) = box(width: min(W - 4, 76), height: h, title: "\(t.name) (\(t.kind.rawValue)) details")
         let right = x + min(W - 4, 76) - 2
         var r = y + 1
@@ -584,17 +588,26 @@ struct Painter {
         line("health", t.health.rawValue + " " + g.health(t.health), role: t.health.role)
         line("requests", String(t.requests) + "   throughput " + Fmt.fixed(t.throughputRps, 1) + " rps")
         line("latency", "p50 " + Fmt.ms(t.p50Ms) + " ms   p99 " + Fmt.ms(t.p99Ms) + " ms")
-        line("success", Fmt.percent(t.successRate), role: t.health.role)
+        line("failures took", t.failedP99Ms.isFinite
+             ? "p50 " + Fmt.ms(t.failedP50Ms) + " ms   p99 " + Fmt.ms(t.failedP99Ms) + " ms" : "- (none failed)")
+        line("success", Fmt.percent(t.successRate) + "   incomplete \(t.incomplete)", role: t.health.role)
         line("errors", ErrorCause.allCases.map { "\($0.short) \(t.errors[$0] ?? 0)" }.joined(separator: "  ")
              + "  (total \(t.totalErrors))")
         line("proxies", "\(t.proxies)   memory \(Fmt.fixed(t.proxyMemoryMB, 0)) MB   vCPU \(Fmt.fixed(t.proxyVCPU, 2))")
+        line("proxy cost", t.proxyCostPerMonth.isFinite
+             ? "$" + Fmt.fixed(t.proxyCostPerMonth, 0) + " a month (vCPU and memory at the cost: prices)" : "-")
         let pods = t.layout.nodes.reduce(0) { $0 + $1.pods.count }
         line("layout", "\(t.layout.nodes.count) nodes, \(pods) pods, \(t.layout.waypoints.count) waypoints, mTLS \(t.layout.mtls.rawValue)")
         r += 1
-        line("hop", "x/req   mean ms   share")
+        line("hop", "x/req   mean ms   share of critical path")
         for hop in t.hops {
             line("  " + hop.name, Fmt.padLeft(Fmt.fixed(hop.traversalsPerRequest, 1), 5) + "   "
                  + Fmt.padLeft(Fmt.ms(hop.meanMs), 7) + "   " + Fmt.padLeft(Fmt.fixed(hop.share * 100, 1) + "%", 6))
+        }
+        if !t.services.isEmpty {
+            // Each service's own work on the critical path, largest first: what a slow service costs here.
+            let ranked = t.services.filter { $0.share.isFinite }.sorted { $0.share > $1.share || ($0.share == $1.share && $0.name < $1.name) }
+            line("services' own", ranked.isEmpty ? "-" : ranked.map { "\($0.name) \(Fmt.fixed($0.share * 100, 0))%" }.joined(separator: "  "))
         }
         if !snap.faults.isEmpty {
             r += 1

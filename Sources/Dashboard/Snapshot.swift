@@ -41,19 +41,39 @@ public struct HopView: Sendable, Equatable {
     public var traversalsPerRequest: Double
     /// Mean time spent per traversal, milliseconds.
     public var meanMs: Double
-    /// Fraction (0...1) of end-to-end latency spent here.
+    /// Fraction (0...1) of end-to-end latency spent here: on the critical path when known
+    /// (parallel calls count their slowest branch only, so the shares add up to 1).
     public var share: Double
+    /// Mean milliseconds per successful request on the critical path (NaN: unknown).
+    public var criticalMs: Double
 
-    public init(name: String, traversalsPerRequest: Double, meanMs: Double, share: Double) {
+    public init(name: String, traversalsPerRequest: Double, meanMs: Double, share: Double, criticalMs: Double = .nan) {
         self.name = name
         self.traversalsPerRequest = traversalsPerRequest
         self.meanMs = meanMs
+        self.share = share
+        self.criticalMs = criticalMs
+    }
+}
+
+/// One service's own work (not its callees') on the critical path of a request.
+public struct ServiceShareView: Sendable, Equatable {
+    public var name: String
+    /// Mean milliseconds per successful request.
+    public var criticalMs: Double
+    /// Fraction (0...1) of end-to-end latency.
+    public var share: Double
+
+    public init(name: String, criticalMs: Double, share: Double) {
+        self.name = name
+        self.criticalMs = criticalMs
         self.share = share
     }
 }
 
 /// One measurement window, oldest first in `TopologyView.history`.
 public struct WindowSample: Sendable, Equatable {
+    /// NaN when nothing succeeded in the window: drawn as a gap, never as 0.
     public var p99Ms: Double
     /// Fraction 0...1.
     public var successRate: Double
@@ -159,6 +179,7 @@ public struct TopologyView: Sendable, Equatable {
     public var kind: TopologyKind
     /// Requests completed so far (success or not).
     public var requests: Int
+    /// Latency of successful requests, ms; NaN without one (shown as "-").
     public var p50Ms: Double
     public var p99Ms: Double
     /// Fraction 0...1.
@@ -173,6 +194,15 @@ public struct TopologyView: Sendable, Equatable {
     public var history: [WindowSample]
     public var hops: [HopView]
     public var layout: LayoutView
+    /// How long failed requests took to fail, ms (NaN: none failed).
+    public var failedP50Ms: Double = .nan
+    public var failedP99Ms: Double = .nan
+    /// Requests started in the measured period and not finished yet.
+    public var incomplete = 0
+    /// Proxies' vCPU and memory at the scenario's prices, US dollars a month (NaN: unknown).
+    public var proxyCostPerMonth: Double = .nan
+    /// Per service, its own time on the critical path (empty: unknown).
+    public var services: [ServiceShareView] = []
 
     public init(name: String, kind: TopologyKind, requests: Int, p50Ms: Double, p99Ms: Double,
                 successRate: Double, throughputRps: Double, errors: [ErrorCause: Int],

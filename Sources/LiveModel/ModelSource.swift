@@ -54,7 +54,7 @@ public struct ModelSource: SnapshotSource {
         scenario.faults.map { f in
             let start = Nanos.toSeconds(f.at)
             let end = f.duration.map { _ in Nanos.toSeconds(f.end(runDuration: scenario.duration)) }
-            return FaultView(label: f.label, kind: f.kind.rawValue, target: f.targetText, startSeconds: start,
+            return FaultView(label: f.kind.rawValue, kind: f.kind.rawValue, target: f.displayTarget, startSeconds: start,
                              endSeconds: end, active: now >= start && now < (end ?? .infinity))
         }
     }
@@ -71,14 +71,30 @@ public struct ModelSource: SnapshotSource {
             WindowSample(p99Ms: w.p99 / 1e6, successRate: w.requests > 0 ? Double(w.succeeded) / Double(w.requests) : 1)
         }
         let hops = Reports.hopRows(Runner.TopologyResult(spec: sim.model.spec, model: sim.model, runs: [m])).map {
-            HopView(name: $0.hop.name, traversalsPerRequest: $0.perRequest, meanMs: $0.meanMs, share: $0.share)
+            HopView(name: $0.hop.name, traversalsPerRequest: $0.perRequest, meanMs: $0.meanMs,
+                    share: $0.criticalShare.isFinite ? $0.criticalShare : $0.share, criticalMs: $0.criticalMs)
         }
-        return TopologyView(
+        let none = m.latency.count == 0
+        var v = TopologyView(
             name: sim.model.name, kind: Dashboard.TopologyKind(rawValue: sim.model.kind.rawValue) ?? .none,
-            requests: m.requests, p50Ms: m.latency.p50 / 1e6, p99Ms: m.latency.p99 / 1e6,
+            requests: m.requests, p50Ms: none ? .nan : m.latency.p50 / 1e6, p99Ms: none ? .nan : m.latency.p99 / 1e6,
             successRate: m.successRate, throughputRps: Double(m.succeeded) / elapsed, errors: errors,
             proxies: m.proxies, proxyMemoryMB: m.proxyMemoryMB, proxyVCPU: m.proxyCPUSeconds / elapsed,
             history: Array(history), hops: hops, layout: layout(sim))
+        let failedNone = m.failedLatency.count == 0
+        v.failedP50Ms = failedNone ? .nan : m.failedLatency.p50 / 1e6
+        v.failedP99Ms = failedNone ? .nan : m.failedLatency.p99 / 1e6
+        v.incomplete = max(0, m.started - m.requests)
+        v.proxyCostPerMonth = scenario.cost.perMonth(cores: m.proxyCPUSeconds / elapsed, memoryMB: m.proxyMemoryMB)
+        let hopKinds = HopKind.allCases.count
+        let cpTotal = Double(m.criticalPath.prefix(hopKinds).reduce(0, +))
+        let n = Double(m.criticalPathRequests)
+        v.services = scenario.services.enumerated().map { k, svc in
+            let own = Double(m.criticalPath[hopKinds + k])
+            return ServiceShareView(name: svc.name, criticalMs: n > 0 ? own / n / 1e6 : .nan,
+                                    share: cpTotal > 0 ? own / cpTotal : .nan)
+        }
+        return v
     }
 
     func layout(_ sim: TopologySimulation) -> LayoutView {

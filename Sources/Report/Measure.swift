@@ -13,6 +13,11 @@ public func measure(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, windo
     if let s = service { return measureService(m, t.services[s]) }
     if let w = window { return measureWindow(m, t, scenario: scenario, window: w) }
     let seconds = Nanos.toSeconds(scenario.duration)
+    // No successful request: no latency (NaN), never 0.
+    switch m {
+    case .mean, .p50, .p90, .p99, .p999, .max: if t.latency.count == 0 { return .nan }
+    default: break
+    }
     switch m {
     case .requests: return Double(t.requests)
     case .throughput: return Double(t.succeeded) / seconds
@@ -59,7 +64,8 @@ public func measureService(_ m: Metric, _ s: TopologyMetrics.ServiceStats) -> Do
 func measureWindow(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, window: TimeWindow) -> Double {
     var requests = 0, succeeded = 0, errors = [Int](repeating: 0, count: ErrorCause.allCases.count)
     var lat: LatencyStats?
-    var worstP50 = 0.0, worstP99 = 0.0
+    // Windows without a success have NaN quantiles: the worst is over those that have one.
+    var worstP50 = Double.nan, worstP99 = Double.nan
     var covered: SimTime = window.end - window.start
     if let iv = t.interval(window.start, window.end) {
         requests = iv.requests; succeeded = iv.succeeded; errors = iv.errors; lat = iv.latency
@@ -71,11 +77,13 @@ func measureWindow(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, window
             covered += scenario.window
             requests += w.requests; succeeded += w.succeeded
             errors[ErrorCause.allCases.firstIndex(of: .unavailable)!] += w.errors
-            worstP50 = max(worstP50, w.p50); worstP99 = max(worstP99, w.p99)
+            if w.p50.isFinite { worstP50 = worstP50.isNaN ? w.p50 : max(worstP50, w.p50) }
+            if w.p99.isFinite { worstP99 = worstP99.isNaN ? w.p99 : max(worstP99, w.p99) }
         }
     }
     let seconds = max(1e-9, Nanos.toSeconds(covered))
     let rate = requests > 0 ? Double(succeeded) / Double(requests) : 1
+    if let l = lat, l.count == 0 { lat = nil; worstP50 = .nan; worstP99 = .nan }
     func q(_ p: Double, _ fallback: Double) -> Double { (lat.map { $0.percentile(p) } ?? fallback) / 1e6 }
     switch m {
     case .requests: return Double(requests)

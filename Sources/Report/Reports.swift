@@ -32,7 +32,7 @@ public enum Reports {
         header += ["errors_timeout", "errors_unavailable", "errors_refused", "errors_tls", "errors_rate_limited",
                    "hops_per_request", "proxies", "proxy_memory_mb", "proxy_cpu_cores"]
         // The 2026-11-30 extension, after every earlier column (CLI.md).
-        header += ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms"]
+        header += ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms", "proxy_cost_per_month"]
         return header
     }
 
@@ -54,8 +54,38 @@ public enum Reports {
                 fmt(s(.proxyCPUCores).mean, 4)]
         row += [count(.errors(.overflow)), count(.incomplete),
                 fmt(finiteMean(t.runs.map { measure(.failedP50, $0, scenario: scenario) }), 3),
-                fmt(finiteMean(t.runs.map { measure(.failedP99, $0, scenario: scenario) }), 3)]
+                fmt(finiteMean(t.runs.map { measure(.failedP99, $0, scenario: scenario) }), 3),
+                fmt(proxyCostPerMonth(t, scenario: scenario), 2)]
         return row
+    }
+
+    /// US dollars a month for the topology's proxies: their mean busy vCPUs and their memory
+    /// at the scenario's `cost:` prices (mean over replications).
+    public static func proxyCostPerMonth(_ t: Runner.TopologyResult, scenario: Scenario) -> Double {
+        scenario.cost.perMonth(cores: summarize(.proxyCPUCores, t, scenario: scenario).mean,
+                               memoryMB: t.runs[0].proxyMemoryMB)
+    }
+
+    /// Requests still in flight at the end, as a share of those started (mean over replications).
+    public static func incompleteShare(_ t: Runner.TopologyResult) -> Double {
+        let started = t.runs.reduce(0) { $0 + $1.requests + $1.incomplete }
+        return started > 0 ? Double(t.runs.reduce(0) { $0 + $1.incomplete }) / Double(started) : 0
+    }
+
+    /// Above this share of incomplete requests the success rate leaves out enough to
+    /// mislead (an overloaded system whose queue only grows): flagged and warned about.
+    public static let incompleteWarningShare = 0.01
+
+    /// Warnings for stderr: topologies whose incomplete requests exceed `incompleteWarningShare`.
+    public static func warnings(_ r: Runner.Result) -> [String] {
+        r.topologies.compactMap { t in
+            let share = incompleteShare(t)
+            guard share > incompleteWarningShare else { return nil }
+            let n = summarize(.incomplete, t, scenario: r.scenario).mean
+            return "warning: \(t.spec.name): \(fmt(n, 0)) requests (\(fmt(share * 100, 1))% of those started) had not "
+                + "finished when the run ended; success rate and latency count finished requests only "
+                + "(overloaded? a queue that only grows)"
+        }
     }
 
     // MARK: timeseries.csv (replication 1)
@@ -82,6 +112,21 @@ public enum Reports {
         public var meanMs: Double
         public var p99Ms: Double
         public var share: Double
+        /// Mean time on the critical path of a successful request, ms (parallel calls: the slowest branch).
+        public var criticalMs: Double
+        /// Share of successful requests' latency on the critical path; the rows add up to 1.
+        public var criticalShare: Double
+    }
+
+    /// Critical-path totals over replications: per category (hop kinds, then services), and requests.
+    static func criticalTotals(_ t: Runner.TopologyResult) -> (time: [Double], requests: Int) {
+        var time = [Double](repeating: 0, count: t.runs[0].criticalPath.count)
+        var n = 0
+        for run in t.runs {
+            n += run.criticalPathRequests
+            for k in time.indices { time[k] += Double(run.criticalPath[k]) }
+        }
+        return (time, n)
     }
 
     /// Where the time goes: per hop kind, traversals per request and time per traversal,
@@ -105,19 +150,25 @@ public enum Reports {
         let per = HopKind.allCases.map { h in started > 0 ? Double(stats[h.rawValue].n) / Double(started) : 0 }
         let time = HopKind.allCases.map { h in per[h.rawValue] * mean[h.rawValue] }
         let total = time.reduce(0, +)
+        let cp = criticalTotals(t)
+        let cpTotal = cp.time.prefix(HopKind.allCases.count).reduce(0, +)
         return HopKind.allCases.compactMap { h in
-            guard stats[h.rawValue].n > 0 else { return nil }
+            guard stats[h.rawValue].n > 0 || cp.time[h.rawValue] > 0 else { return nil }
             return HopRow(hop: h, perRequest: per[h.rawValue], meanMs: mean[h.rawValue],
-                          p99Ms: stats[h.rawValue].lat.p99 / 1e6, share: total > 0 ? time[h.rawValue] / total : 0)
+                          p99Ms: stats[h.rawValue].lat.count > 0 ? stats[h.rawValue].lat.p99 / 1e6 : .nan,
+                          share: total > 0 ? time[h.rawValue] / total : 0,
+                          criticalMs: cp.requests > 0 ? cp.time[h.rawValue] / Double(cp.requests) / 1e6 : .nan,
+                          criticalShare: cpTotal > 0 ? cp.time[h.rawValue] / cpTotal : .nan)
         }
     }
 
     public static func hopsCSV(_ r: Runner.Result) -> String {
-        var out = csvLine(["topology", "hop", "traversals_per_request", "mean_ms", "p99_ms", "share_of_latency"])
+        var out = csvLine(["topology", "hop", "traversals_per_request", "mean_ms", "p99_ms", "share_of_latency",
+                           "critical_path_ms", "critical_path_share"])
         for t in r.topologies {
             for h in hopRows(t) {
                 out += csvLine([t.spec.name, h.hop.name, fmt(h.perRequest, 3), fmt(h.meanMs, 3), fmt(h.p99Ms, 3),
-                                fmt(h.share, 4)])
+                                fmt(h.share, 4), fmt(h.criticalMs, 4), fmt(h.criticalShare, 4)])
             }
         }
         return out
@@ -150,7 +201,8 @@ public enum Reports {
             let n = iv?.requests ?? 0
             failed += Double(n - (iv?.succeeded ?? 0))
             rates.append(n > 0 ? Double(iv!.succeeded) / Double(n) : 1)
-            p99s.append((iv?.latency.p99 ?? 0) / 1e6)
+            // Nothing succeeded during the fault: no latency (an empty cell), not 0.
+            p99s.append(iv.map { $0.latency.count > 0 ? $0.latency.p99 / 1e6 : .nan } ?? .nan)
             var rec: Double?
             for (i, w) in ws.enumerated() {
                 let a = SimTime(i) * width
@@ -166,7 +218,7 @@ public enum Reports {
         }
         let n = Double(t.runs.count)
         return FaultImpact(requestsFailed: failed / n, successRate: rates.reduce(0, +) / n,
-                           p99Ms: p99s.reduce(0, +) / n,
+                           p99Ms: finiteMean(p99s),
                            recoverySeconds: recoveredAll ? recoveries.reduce(0, +) / n : nil)
     }
 
@@ -177,7 +229,7 @@ public enum Reports {
         for (i, f) in s.faults.enumerated() {
             for t in r.topologies {
                 let imp = faultImpact(f, t, scenario: s)
-                out += csvLine(["\(i + 1)", f.kind.rawValue, f.targetText,
+                out += csvLine(["\(i + 1)", f.kind.rawValue, f.displayTarget,
                                 fmt(Nanos.toSeconds(f.at), 3), fmt(Nanos.toSeconds(f.end(runDuration: s.duration)), 3),
                                 t.spec.name, fmt(imp.requestsFailed, s.replications > 1 ? 1 : 0),
                                 fmt(imp.successRate, 6), fmt(imp.p99Ms, 3),
@@ -247,7 +299,7 @@ public enum Reports {
         let s = r.scenario
         let reps = s.replications
         var rows: [[String]] = [["topology", "kind", "requests", "success", "p50 ms", "p99 ms", "timeouts", "unavail",
-                                 "refused", "tls", "429", "ovfl", "hops", "proxies", "mem MB", "vCPU"]]
+                                 "refused", "tls", "429", "ovfl", "incompl", "hops", "proxies", "mem MB", "vCPU", "$/month"]]
         for t in r.topologies {
             let v = { (m: Metric) in summarize(m, t, scenario: s) }
             func withCI(_ m: Metric, _ d: Int, scale: Double = 1) -> String {
@@ -258,8 +310,12 @@ public enum Reports {
                          withCI(.successRate, 2, scale: 100) + "%", withCI(.p50, 2), withCI(.p99, 2),
                          fmt(v(.errors(.timeout)).mean, 0), fmt(v(.errors(.unavailable)).mean, 0),
                          fmt(v(.errors(.refused)).mean, 0), fmt(v(.errors(.tls)).mean, 0),
-                         fmt(v(.errors(.rateLimited)).mean, 0), fmt(v(.errors(.overflow)).mean, 0), fmt(v(.hops).mean, 1),
-                         "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 0), fmt(v(.proxyCPUCores).mean, 2)])
+                         fmt(v(.errors(.rateLimited)).mean, 0), fmt(v(.errors(.overflow)).mean, 0),
+                         // "!": so many requests never finished that the success rate misleads.
+                         fmt(v(.incomplete).mean, 0) + (incompleteShare(t) > incompleteWarningShare ? "!" : ""),
+                         fmt(v(.hops).mean, 1),
+                         "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 0), fmt(v(.proxyCPUCores).mean, 2),
+                         fmt(proxyCostPerMonth(t, scenario: s), 0)])
         }
         var out = "\(s.name): \(fmt(Nanos.toSeconds(s.duration), 0)) s simulated after \(fmt(Nanos.toSeconds(s.warmup), 0)) s warm-up, seed \(s.seed)"
         out += reps > 1 ? ", \(reps) replications (mean ± 95% CI)\n\n" : "\n\n"
@@ -268,8 +324,11 @@ public enum Reports {
 
     public static func files(_ r: Runner.Result) -> [(name: String, contents: String)] {
         var f = [("summary.csv", summaryCSV(r)), ("timeseries.csv", timeseriesCSV(r)), ("hops.csv", hopsCSV(r)),
-                 ("services.csv", servicesCSV(r)), ("proxies.csv", proxiesCSV(r)), ("run.json", runJSON(r))]
+                 ("services.csv", servicesCSV(r)), ("proxies.csv", proxiesCSV(r)), ("run.json", runJSON(r)),
+                 ("report.html", reportHTML(r))]
         if !r.scenario.faults.isEmpty { f.append(("faults.csv", faultsCSV(r))) }
+        if r.topologies.contains(where: { $0.runs[0].trace.sampleLimit > 0 }) { f.append(("traces.json", tracesJSON(r))) }
+        if r.topologies.contains(where: { $0.runs[0].trace.accessLog }) { f.append(("access.log", accessLog(r))) }
         return f
     }
 }

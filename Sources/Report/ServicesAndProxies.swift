@@ -21,10 +21,13 @@ extension Reports {
     public static func servicesCSV(_ r: Runner.Result) -> String {
         var out = csvLine(["topology", "service", "calls", "attempts", "succeeded", "success_rate",
                            "errors_timeout", "errors_unavailable", "errors_refused", "errors_tls",
-                           "errors_rate_limited", "errors_overflow", "p50_ms", "p99_ms", "utilization"])
+                           "errors_rate_limited", "errors_overflow", "p50_ms", "p99_ms", "utilization",
+                           "critical_path_ms", "critical_path_share"])
         let s = r.scenario
         let countDecimals = s.replications > 1 ? 1 : 0
         for t in r.topologies {
+            let cp = criticalTotals(t)
+            let cpTotal = cp.time.prefix(HopKind.allCases.count).reduce(0, +)
             for (k, svc) in s.services.enumerated() {
                 func mean(_ m: Metric) -> Double { finiteMean(t.runs.map { measureService(m, $0.services[k]) }) }
                 var row = [t.spec.name, svc.name, fmt(mean(.calls), countDecimals), fmt(mean(.attempts), countDecimals),
@@ -33,6 +36,10 @@ extension Reports {
                     row.append(fmt(mean(.errors(c)), countDecimals))
                 }
                 row += [fmt(mean(.p50), 3), fmt(mean(.p99), 3), fmt(mean(.utilization), 4)]
+                // The service's own work on successful requests' critical path: what it costs end to end.
+                let own = cp.time[HopKind.allCases.count + k]
+                row += [fmt(cp.requests > 0 ? own / Double(cp.requests) / 1e6 : .nan, 4),
+                        fmt(cpTotal > 0 ? own / cpTotal : .nan, 4)]
                 out += csvLine(row)
             }
         }

@@ -28,6 +28,8 @@ public struct Scenario: Sendable, Equatable {
     public var topologies: [TopologySpec]
     public var faults: [Fault]
     public var expectations: [Expectation]
+    /// `cost:`: prices for proxy_cost_per_month (cited defaults when absent).
+    public var cost = CostPrices()
     /// The file read, nil for a built-in or in-memory scenario.
     public var sourcePath: String?
     /// The exact text parsed (hash it for run.json).
@@ -398,7 +400,28 @@ public struct Fault: Sendable, Equatable {
     }
 
     /// `crash payment/0`, for reports and faults.csv.
-    public var label: String { targetText.isEmpty ? kind.rawValue : "\(kind.rawValue) \(targetText)" }
+    public var label: String { "\(kind.rawValue) \(displayTarget)" }
+
+    /// What the fault hits, never empty: the target as written, or what a kind without
+    /// `target:` means (every output names it: faults.csv, the dashboard, report.html).
+    public var displayTarget: String {
+        if !targetText.isEmpty { return targetText }
+        switch target {
+        case .gateway: return replicas.map { "gateway (\($0) replica\($0 == 1 ? "" : "s"))" } ?? "gateway (all replicas)"
+        case .gatewayReplica(let i): return "gateway/\(i)"
+        case .controlPlane: return "control-plane"
+        case .service(let s): return "service #\(s)"
+        case .instance(let s, let i): return "service #\(s)/\(i)"
+        case .node(let n): return "node #\(n)"
+        case .zone(let z): return "zone #\(z)"
+        case .none:
+            switch kind {
+            case .partition: return between.isEmpty ? "zones" : "zones " + between.map { "#\($0)" }.joined(separator: "|")
+            case .configDrift: return "every proxy"
+            default: return kind.rawValue
+            }
+        }
+    }
 
     /// When it stops, clamped to the end of the run.
     public func end(runDuration: SimTime) -> SimTime {

@@ -30,7 +30,7 @@ final class ScenarioParser {
 
     static let topKeys = ["scenario", "description", "seed", "duration", "warmup", "replications", "window",
                           "cluster", "services", "traffic", "policies", "control_plane", "topologies",
-                          "faults", "expect"]
+                          "faults", "expect", "cost"]
     static let clusterKeys = ["nodes", "zones", "clusters", "network", "east_west"]
     static let networkKeys = ["same_node", "same_zone", "cross_zone", "external", "cross_cluster"]
     static let serviceKeys = ["replicas", "workers", "queue", "service_time", "calls", "errors",

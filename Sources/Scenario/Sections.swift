@@ -98,6 +98,7 @@ extension ScenarioParser {
 
         let policies = f["policies"].flatMap { parsePolicies($0, "'policies'") } ?? Policies()
         let controlPlane = f["control_plane"].flatMap { parseControlPlane($0) } ?? ControlPlane()
+        let cost = f["cost"].flatMap { parseCost($0) } ?? CostPrices()
 
         var topologies: [TopologySpec] = []
         if let n = required("topologies", "what is compared, e.g. - { name: direct, kind: none }"),
@@ -159,10 +160,11 @@ extension ScenarioParser {
         guard diagnostics.isEmpty, let name, let duration, let warmup, let replications, let window else {
             return nil
         }
-        let scenario = Scenario(name: name, description: description, seed: seed, duration: duration, warmup: warmup,
+        var scenario = Scenario(name: name, description: description, seed: seed, duration: duration, warmup: warmup,
                                 replications: replications, window: window, cluster: cluster, services: services,
                                 traffic: traffic, policies: policies, controlPlane: controlPlane, topologies: topologies,
                                 faults: faults, expectations: expectations, sourcePath: nil, sourceText: text)
+        scenario.cost = cost
         checkLimits(scenario, top: f)
         return diagnostics.isEmpty ? scenario : nil
     }

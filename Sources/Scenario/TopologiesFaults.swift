@@ -271,6 +271,8 @@ extension ScenarioParser {
                 }
                 if items.count < 2 { error(v.pos, "'between' needs at least two zones to cut apart") }
                 fault.between = zs
+                // Reports name the zones cut apart (a partition has no `target:`).
+                if fault.targetText.isEmpty { fault.targetText = zs.map { cluster.zones[$0] }.joined(separator: "|") }
             } else if !f.has("between") {
                 error(f.pos, "a 'partition' fault needs 'between' (two or more zones, e.g. between: [a, b])")
             }

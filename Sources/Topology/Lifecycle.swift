@@ -23,6 +23,7 @@ extension TopologySimulation {
     mutating func startCall(_ c: Int) {
         let now = engine.now
         calls[c].measured = now >= measureStart
+        cpBegin(c); if traces.on { traceCallStarted(c) }
         if calls[c].measured { metrics.services[Int(calls[c].service)].calls += 1 }
         // The caller's own sidecar is not up yet (startup race) or has crashed.
         let ci = Int(calls[c].callerInstance)
@@ -172,6 +173,7 @@ extension TopologySimulation {
     /// A try that waited for a circuit-breaker slot got one (from another try's release).
     mutating func dispatchPending(_ a: Int) {
         if engine.now >= measureStart { metrics.hop(.queue, engine.now - attempts[a].segStart, measuring: true) }
+        cpAdd(a, .queue)
         if dispatch(a) {
             // Resume by event: the release that freed the slot is still in progress.
             engine.schedule(after: 0, kind: EK.resume, target: Int32(a), data: Int64(attempts[a].gen))
@@ -255,12 +257,14 @@ extension TopologySimulation {
             attempts[a].atProxy = -1
             let hop = proxies[p].hop
             metrics.hop(hop, now - segStart, measuring: measuring)
+            cpAdd(a, hop); if traces.on { traceHop(a, hop, proxy: p, start: segStart) }
             if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass }
             let root = Int(attempts[a].root)
             if root >= 0 && calls[root].gen == attempts[a].rootGen { calls[root].hops += 1 }
             startNextAtProxy(p)
         } else {
             metrics.hop(.wire, now - segStart, measuring: measuring)
+            cpAdd(a, .wire); if traces.on { traceHop(a, .wire, proxy: -1, start: segStart) }
         }
         if attempts[a].phase == .forward { attempts[a].pos += 1 } else { attempts[a].pos -= 1 }
         advance(a)
@@ -276,6 +280,7 @@ extension TopologySimulation {
                 metrics.hop(.queue, wait, measuring: true)
                 metrics.roles[proxies[p].hop.rawValue].queueWait.record(wait)
             }
+            cpAdd(n, .queue)
             attempts[n].segStart = now
             attempts[n].queuedAtProxy = false
             let d = proxies[p].latency.sample(&proxyRng)
@@ -323,6 +328,7 @@ extension TopologySimulation {
         if now >= measureStart, attempts[a].phase == .appQueue {
             metrics.hop(.queue, now - attempts[a].segStart, measuring: true)
         }
+        cpAdd(a, .queue)
         attempts[a].phase = .appService
         attempts[a].segStart = now
         // The request's own stream: the same draw in every topology (common random numbers).
@@ -340,6 +346,9 @@ extension TopologySimulation {
     mutating func serviceDone(_ a: Int, _ gen: UInt32) {
         guard attempts[a].gen == gen, attempts[a].phase != .hung else { return }
         metrics.hop(.app, engine.now - attempts[a].segStart, measuring: engine.now >= measureStart)
+        let service = model.instances[Int(attempts[a].instance)].service
+        cpAdd(a, .app, service: service)
+        if traces.on { traceHop(a, .app, proxy: -1, start: attempts[a].segStart) }
         attempts[a].phase = .calling
         attempts[a].step = 0
         if attempts[a].failure != .none { respond(a); return }
@@ -469,6 +478,7 @@ extension TopologySimulation {
     /// Fails a try where it stands: resources it holds are released, and whoever is
     /// responsible for it learns at once (the enforcer if it passed it, else the caller).
     mutating func failAttempt(_ a: Int, _ f: Failure) {
+        cpCut(a)
         let att = attempts[a]
         let now = engine.now
         if att.instance >= 0 && att.dispatched && !att.carriesAnswer {
@@ -521,6 +531,7 @@ extension TopologySimulation {
                                  latency: now - calls[c].start)
         }
         if f != .none && now >= measureStart { metrics.callFailed(at: now) }
+        cpFinished(c, ok: f == .none); if traces.on { traceCallFinished(c, f, origin: origin == .none ? f : origin) }
         let parent = Int(calls[c].parent)
         if parent < 0 {
             finishRoot(c, origin == .none ? f : origin)

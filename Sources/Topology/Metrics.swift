@@ -10,8 +10,9 @@ public struct TopologyMetrics: Sendable {
         public var requests = 0
         public var succeeded = 0
         public var errors = 0
-        public var p50: Double = 0
-        public var p99: Double = 0
+        /// Quantiles of the window's successful requests, nanoseconds; NaN without one.
+        public var p50: Double = .nan
+        public var p99: Double = .nan
         public var inFlight = 0
         /// Calls at any depth that failed after their retries (a dependency's failure the
         /// root request may still survive).
@@ -91,6 +92,14 @@ public struct TopologyMetrics: Sendable {
     public var roles: [RoleStats] = HopKind.allCases.map { _ in RoleStats() }
     /// How long failed root requests took to fail (fail-fast vs fail-slow).
     public var failedLatency = LatencyStats()
+    /// Time on the critical path of the measured successful root requests, summed, in
+    /// nanoseconds: per `HopKind` (by raw value), then per service (its own app time).
+    /// Each request's categories add up to its latency (CriticalPath.swift).
+    public var criticalPath: [SimTime]
+    /// Successful root requests whose critical path is in `criticalPath`.
+    public var criticalPathRequests = 0
+    /// Spans and access-log records (only when tracing is enabled).
+    public var trace = TraceLog()
     /// Root requests finished in the measured period (succeeded or failed).
     public var requests = 0
     public var succeeded = 0
@@ -120,6 +129,7 @@ public struct TopologyMetrics: Sendable {
         proxies = model.proxyCount
         proxyMemoryMB = model.proxyMemoryMB
         services = scenario.services.map { _ in ServiceStats() }
+        criticalPath = Array(repeating: 0, count: HopKind.allCases.count + scenario.services.count)
         var spans: [(SimTime, SimTime)] = scenario.expectations.compactMap { e in e.window.map { ($0.start, $0.end) } }
         spans += scenario.faults.map { f in (f.at, max(f.end(runDuration: scenario.duration), f.at + scenario.window)) }
         for (a, b) in spans where !intervals.contains(where: { $0.start == a && $0.end == b }) {
@@ -189,7 +199,8 @@ public struct TopologyMetrics: Sendable {
     }
 
     mutating func closeWindow(at t: SimTime, inFlight: Int, measureStart: SimTime) {
-        let (p50, p99) = (current.p50, current.p99)
+        // A window in which nothing succeeded has no latency (NaN: an empty cell), not 0.
+        let (p50, p99) = current.count > 0 ? (current.p50, current.p99) : (.nan, .nan)
         windows.update(at: t - 1) { w in
             w.inFlight = inFlight
             w.p50 = p50

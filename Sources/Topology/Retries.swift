@@ -77,6 +77,7 @@ extension TopologySimulation {
         guard calls[c].gen == gen, calls[c].live, !calls[c].decided else { return }
         let waited = engine.now - calls[c].backoffStart
         if engine.now >= measureStart { metrics.hop(.backoff, waited, measuring: true) }
+        cpCharge(call: c, .backoff)
         let parent = Int(calls[c].parent)
         if parent >= 0 && (attempts[parent].gen != calls[c].parentGen || attempts[parent].phase != .calling) {
             // Nobody waits for the answer any more: the caller failed meanwhile.

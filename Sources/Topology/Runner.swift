@@ -12,6 +12,10 @@ public enum Runner {
         public var replications: Int?
         public var duration: SimTime?
         public var jobs: Int
+        /// Root requests to trace per topology in replication 1 (`--trace-sample N`; 0: none).
+        public var traceSample = 0
+        /// Collect access-log records in replication 1 (`--access-log`).
+        public var accessLog = false
         public init(seed: UInt64? = nil, replications: Int? = nil, duration: SimTime? = nil,
                     jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
             self.seed = seed; self.replications = replications; self.duration = duration; self.jobs = jobs
@@ -69,6 +73,9 @@ public enum Runner {
                 let ti = k / reps, r = k % reps
                 do {
                     var sim = try TopologySimulation(scenario: s, topology: s.topologies[ti], seed: seeds[r])
+                    if r == 0 && (options.traceSample > 0 || options.accessLog) {
+                        sim.enableTracing(sample: options.traceSample, accessLog: options.accessLog)
+                    }
                     var t = SimTime(0)
                     while !sim.isFinished {
                         t += chunk

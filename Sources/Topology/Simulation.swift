@@ -22,6 +22,10 @@ public struct TopologySimulation: Sendable {
     let seed: UInt64
     public internal(set) var engine = Engine()
     public internal(set) var metrics: TopologyMetrics
+    /// Each call's critical path so far (CriticalPath.swift).
+    var critical: CriticalPathState
+    /// Spans and access-log records, when enabled (Tracing.swift).
+    var traces = TraceState()
     /// The first arrival instants, kept to check common random numbers across topologies.
     public internal(set) var firstArrivals: [SimTime] = []
     /// Start and end of the measured period in engine time (the warm-up runs first).
@@ -271,6 +275,7 @@ public struct TopologySimulation: Sendable {
         measureStart = scenario.warmup
         measureEnd = scenario.warmup + scenario.duration
         metrics = TopologyMetrics(model: model, scenario: scenario)
+        critical = CriticalPathState(services: scenario.services.count)
         instances = Array(repeating: InstanceState(), count: model.instances.count)
         apps = model.instances.map { i in
             let s = scenario.services[i.service]

@@ -17,6 +17,7 @@ extension TopologySimulation {
         guard attempts[a].gen == gen, !attempts[a].orphan, attempts[a].dispatched,
               !attempts[a].carriesAnswer else { return }
         // The enforcer gives up on this try; the try itself runs on unobserved.
+        cpCut(a)
         attempts[a].orphan = true
         releaseSlot(a)
         observeOutcome(a, .timeout)
@@ -27,6 +28,7 @@ extension TopologySimulation {
         guard calls[c].gen == gen, calls[c].live, !calls[c].decided else { return }
         let a = Int(calls[c].attempt)
         if a >= 0 && attempts[a].gen == calls[c].attemptGen && attempts[a].phase != .free {
+            cpCut(a)
             if attempts[a].phase == .pending {
                 unlinkPending(a)
                 freeAttempt(a)
@@ -37,6 +39,7 @@ extension TopologySimulation {
         } else if a < 0 {
             // Cancelled in its back-off: account the part actually waited.
             if engine.now >= measureStart { metrics.hop(.backoff, engine.now - calls[c].backoffStart, measuring: true) }
+            cpCharge(call: c, .backoff)
         }
         calls[c].attempt = -1
         calls[c].decided = true

@@ -10,8 +10,9 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a scenario's topologies on identical traffic and print a summary.",
         discussion: """
-        With --out DIR, writes summary.csv, timeseries.csv, hops.csv, run.json (and faults.csv \
-        when the scenario has faults). Files are written whole or not at all; the same scenario \
+        With --out DIR, writes summary.csv, timeseries.csv, hops.csv, services.csv, proxies.csv, \
+        report.html, run.json (and faults.csv when the scenario has faults; traces.json with \
+        --trace-sample, access.log with --access-log); docs/outputs.md describes every column. Files are written whole or not at all; the same scenario \
         and seed give the same files whatever --jobs is.
         """)
 
@@ -30,11 +31,21 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Measured simulated time, e.g. 10m (overrides the scenario's).")
     var duration: String?
 
+    @Option(name: .long, help: "Trace the first N measured requests per topology into traces.json (OTLP JSON).")
+    var traceSample: Int = 0
+
+    @Flag(name: .long, help: "Write access.log: every measured call in Envoy's access-log format.")
+    var accessLog = false
+
     @Option(name: .long, help: "Simulations run at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if traceSample < 0 { throw ValidationError("--trace-sample must be 0 or more") }
+        if (traceSample > 0 || accessLog) && out == nil {
+            throw ValidationError("--trace-sample and --access-log write files: give --out DIR")
+        }
     }
 
     func run() throws {
@@ -45,7 +56,9 @@ struct RunCommand: ParsableCommand {
         if let out {
             do { folder = try OutputFolder(target: out) } catch { fail("\(error)") }
         }
-        let opts = Runner.Options(seed: seed, jobs: jobs)
+        var opts = Runner.Options(seed: seed, jobs: jobs)
+        opts.traceSample = traceSample
+        opts.accessLog = accessLog
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let result: Runner.Result
         do {
@@ -62,6 +75,7 @@ struct RunCommand: ParsableCommand {
         }
         progress.finish()
         let verdict = Verdict.evaluate(result: result)
+        for w in Reports.warnings(result) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         if let folder {
             let files = Reports.files(result) + [("verdict.csv", verdict.csv())]
             do { try folder.commit(files) } catch { fail("\(error)") }

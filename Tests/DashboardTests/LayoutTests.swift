@@ -15,6 +15,35 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(tls.filter { $0 == "★" }.count, 4)
     }
 
+    /// A topology with no successful request: its latency cells read "-", never 0, and the
+    /// windows without a success are gaps in its sparkline (nothing drawn), not a floor.
+    func testNoDataLatencyIsADashAndAGap() {
+        var snap = Fixtures.snapshot()
+        snap.topologies[0].p50Ms = .nan
+        snap.topologies[0].p99Ms = .nan
+        snap.topologies[0].history = snap.topologies[0].history.map { _ in WindowSample(p99Ms: .nan, successRate: 0) }
+        let lines = layout(snap, ui, size: Size(width: 120, height: 40)).description.split(separator: "\n").map(String.init)
+        // 120 columns: labels take 17, each of the 5 topologies (120 - 17 - 1) / 5 = 20.
+        func cell(_ prefix: String) -> String {
+            let line = Array(lines.first { $0.hasPrefix(prefix) }!)
+            return String(line[17..<37]).trimmingCharacters(in: .whitespaces)
+        }
+        XCTAssertEqual(cell(" p50 ms"), "-")
+        XCTAssertEqual(cell(" p99 ms"), "-")
+        let trend = cell(" p99 trend")
+        XCTAssertTrue(trend.unicodeScalars.allSatisfy { $0 == " " || $0 == "\u{2800}" }, "a gap, not a line at 0: '\(trend)'")
+        // The gaps take no part in the shared scale (printed under the label): the same as with no history.
+        var empty = snap
+        empty.topologies[0].history = []
+        let reference = layout(empty, ui, size: Size(width: 120, height: 40)).description.split(separator: "\n").map(String.init)
+        let at = lines.firstIndex { $0.hasPrefix(" p99 trend") }!
+        XCTAssertEqual(String(lines[at + 1].prefix(17)), String(reference[at + 1].prefix(17)))
+        XCTAssertTrue(lines[at + 1].contains(" ms"), lines[at + 1])
+        // The other columns still draw theirs.
+        let other = Array(lines.first { $0.hasPrefix(" p99 trend") }!)
+        XCTAssertFalse(String(other[38..<57]).trimmingCharacters(in: .whitespaces).isEmpty)
+    }
+
     func testSelectedTopologyDrivesHopsAndLayoutPanels() {
         let grid = layout(Fixtures.snapshot(), ui, size: Size(width: 120, height: 40)).description
         XCTAssertTrue(grid.contains("Where the time goes: sidecar-mesh"))

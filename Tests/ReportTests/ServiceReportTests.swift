@@ -54,7 +54,8 @@ final class ServiceReportTests: XCTestCase {
         let csv = Self.rows(Reports.servicesCSV(r))
         XCTAssertEqual(csv[0], ["topology", "service", "calls", "attempts", "succeeded", "success_rate",
                                 "errors_timeout", "errors_unavailable", "errors_refused", "errors_tls",
-                                "errors_rate_limited", "errors_overflow", "p50_ms", "p99_ms", "utilization"])
+                                "errors_rate_limited", "errors_overflow", "p50_ms", "p99_ms", "utilization",
+                                "critical_path_ms", "critical_path_share"])
         let backRow = try XCTUnwrap(csv.first { $0.count > 1 && $0[1] == "back" })
         XCTAssertEqual(Int(backRow[2]), back.calls)
         XCTAssertEqual(Int(backRow[3]), back.attempts)
@@ -73,10 +74,11 @@ final class ServiceReportTests: XCTestCase {
             topologies: [ { name: d, kind: none } ]
             """)
         let csv = Self.rows(Reports.summaryCSV(r))
-        XCTAssertEqual(Array(csv[0].suffix(4)), ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms"])
-        XCTAssertEqual(csv[0][csv[0].count - 5], "proxy_cpu_cores", "the earlier columns come first, unchanged")
-        XCTAssertEqual(Array(csv[1].suffix(2)), ["", ""])
-        XCTAssertEqual(csv[1][csv[1].count - 4], "0")
+        XCTAssertEqual(Array(csv[0].suffix(5)),
+                       ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms", "proxy_cost_per_month"])
+        XCTAssertEqual(csv[0][csv[0].count - 6], "proxy_cpu_cores", "the earlier columns come first, unchanged")
+        XCTAssertEqual(Array(csv[1].suffix(3)), ["", "", "0.00"], "no failure: empty; no proxy: costs nothing")
+        XCTAssertEqual(csv[1][csv[1].count - 5], "0")
     }
 
     /// `TOPOLOGY:SERVICE.METRIC` expectations read services.csv's figures.

@@ -1,0 +1,93 @@
+import SimCore
+
+// Where each request's time goes, on its critical path: every moment between a call's
+// start and its answer is charged to exactly one category, so the categories of a
+// request add up to its latency. A call keeps a mark, the time up to which its path is
+// charged; each event of its current try charges the interval since the mark to what
+// the try was doing (a proxy, a wire, a queue, the app, a back-off) and moves the mark.
+// Calls made in parallel all start at the step's start; when the last of them answers,
+// its own categories (which add up to the whole step) are added to its caller's, and the
+// others are dropped: only the slowest branch is on the critical path. Orphaned tries
+// (given up by a timeout) run on off the path and charge nothing.
+
+/// Per call slot: time charged per category, and the mark (the simulation's scratch state).
+struct CriticalPathState {
+    /// Categories per call: `HopKind.allCases.count` hop kinds, then one per service
+    /// (its own app time, also in `.app`).
+    let width: Int
+    var time: [SimTime] = []
+    var mark: [SimTime] = []
+
+    init(services: Int) { width = HopKind.allCases.count + services }
+}
+
+extension TopologySimulation {
+    /// A call starts: nothing charged yet.
+    @inline(__always)
+    mutating func cpBegin(_ c: Int) {
+        let w = critical.width
+        if critical.mark.count <= c {
+            critical.mark.append(contentsOf: repeatElement(0, count: c + 1 - critical.mark.count))
+            critical.time.append(contentsOf: repeatElement(0, count: critical.mark.count * w - critical.time.count))
+        }
+        for k in c * w..<(c + 1) * w { critical.time[k] = 0 }
+        critical.mark[c] = engine.now
+    }
+
+    /// Charges the interval since call `c`'s mark to `hop` (and to `service`'s own time).
+    @inline(__always)
+    mutating func cpCharge(call c: Int, _ hop: HopKind, service: Int = -1) {
+        let now = engine.now
+        let d = now - critical.mark[c]
+        guard d > 0 else { return }
+        let base = c * critical.width
+        critical.time[base + hop.rawValue] += d
+        if service >= 0 { critical.time[base + HopKind.allCases.count + service] += d }
+        critical.mark[c] = now
+    }
+
+    /// Try `a` spent the interval since its call's mark in `hop` (nothing if it is orphaned).
+    @inline(__always)
+    mutating func cpAdd(_ a: Int, _ hop: HopKind, service: Int = -1) {
+        guard !attempts[a].orphan else { return }
+        let c = Int(attempts[a].call)
+        guard calls[c].gen == attempts[a].callGen else { return }
+        cpCharge(call: c, hop, service: service)
+    }
+
+    /// Try `a` is cut short where it stands (a timeout, a crash): the interval since the
+    /// mark goes to what it was doing.
+    mutating func cpCut(_ a: Int) {
+        switch attempts[a].phase {
+        case .pending, .appQueue: cpAdd(a, .queue)
+        case .appService: cpAdd(a, .app, service: model.instances[Int(attempts[a].instance)].service)
+        // Waiting for its own calls, none of which answered: the app's time, no service's own work.
+        case .calling: cpAdd(a, .app)
+        case .forward, .backward:
+            let p = Int(attempts[a].atProxy)
+            cpAdd(a, p < 0 ? .wire : attempts[a].queuedAtProxy ? .queue : proxies[p].hop)
+        default: break
+        }
+    }
+
+    /// Call `c` has its answer: a child that is the last of its step hands its path to its
+    /// caller; a measured successful root adds its path to the metrics.
+    mutating func cpFinished(_ c: Int, ok: Bool) {
+        // Defensive: every way a call ends charges its time first, so this is zero.
+        cpCharge(call: c, .wire)
+        let w = critical.width, base = c * w
+        let parent = Int(calls[c].parent)
+        if parent < 0 {
+            guard ok, calls[c].measured else { return }
+            metrics.criticalPathRequests += 1
+            for k in 0..<w { metrics.criticalPath[k] += critical.time[base + k] }
+            return
+        }
+        guard attempts[parent].gen == calls[c].parentGen, attempts[parent].phase == .calling,
+              attempts[parent].outstanding == 1, !attempts[parent].orphan else { return }
+        let pc = Int(attempts[parent].call)
+        guard calls[pc].gen == attempts[parent].callGen else { return }
+        for k in 0..<w { critical.time[pc * w + k] += critical.time[base + k] }
+        critical.mark[pc] = engine.now
+    }
+}
