@@ -4,7 +4,7 @@
 ///
 /// Defaults (when the scenario has no `cost:` or leaves a field out) are derived from AWS
 /// EC2 on-demand list prices, Linux, us-east-1, as published on the EC2 on-demand pricing
-/// page (unchanged since the instances' launch in 2017; read 2026-11-30):
+/// page (unchanged since the instances' launch in 2017, as we know them; not re-read for this release):
 /// m5.large (2 vCPU, 8 GiB) $0.096/h and c5.large (2 vCPU, 4 GiB) $0.085/h. The two
 /// differ only in 4 GiB of memory, so one GiB-hour is (0.096 - 0.085) / 4 = $0.00275 and
 /// one vCPU-hour is (0.085 - 4 * 0.00275) / 2 = $0.037. Cross-zone traffic is not priced:

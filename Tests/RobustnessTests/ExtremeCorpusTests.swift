@@ -38,8 +38,8 @@ final class ExtremeCorpusTests: XCTestCase {
             XCTAssertFalse(Topsim.entries(parent).contains { $0.hasPrefix(".out.") }, "\(name): temporary output left behind")
             if expect == "runs" {
                 XCTAssertEqual(r.status, 0, "\(name): \(r.summary)")
-                var want = ["hops.csv", "proxies.csv", "run.json", "services.csv", "summary.csv", "timeseries.csv",
-                            "verdict.csv"]
+                var want = ["hops.csv", "proxies.csv", "report.html", "run.json", "services.csv", "summary.csv",
+                            "timeseries.csv", "verdict.csv"]
                 if text.contains("\nfaults:") { want.append("faults.csv") }
                 XCTAssertEqual(Topsim.entries(out), want.sorted(), "\(name): incomplete output folder")
             } else {

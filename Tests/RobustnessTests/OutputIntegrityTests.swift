@@ -61,8 +61,8 @@ final class OutputIntegrityTests: XCTestCase {
         let second = try Topsim.run(["run", b, "--out", "\(dir)/out"])
         XCTAssertEqual(second.status, 0, second.summary)
         // The first run's faults.csv must not stay beside the new files.
-        XCTAssertEqual(Topsim.entries("\(dir)/out"), ["hops.csv", "proxies.csv", "run.json", "services.csv", "summary.csv",
-                                                     "timeseries.csv", "verdict.csv"])
+        XCTAssertEqual(Topsim.entries("\(dir)/out"), ["hops.csv", "proxies.csv", "report.html", "run.json", "services.csv",
+                                                     "summary.csv", "timeseries.csv", "verdict.csv"])
         XCTAssertTrue(try String(contentsOfFile: "\(dir)/out/summary.csv", encoding: .utf8).contains("without-faults"))
         XCTAssertEqual(Topsim.entries(dir), ["a.yaml", "b.yaml", "out"], "temporary folders left behind")
     }
