@@ -9,7 +9,7 @@ BIN         := .build/release/topsim
 TEST_BIN    := .build-test/release/topsim
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps slurm-deps browser-deps pydeps build run test bench fuzz clean
+.PHONY: all deps slurm-deps browser-deps term-deps pydeps build run test bench fuzz clean
 
 all: build
 
@@ -27,6 +27,11 @@ slurm-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >/dev/null; }
 
 # report.html is tested in a real browser: Debian's chromium, installed when missing.
+# The dashboard's end-to-end and signal tests drive the real terminal UI in tmux.
+term-deps:
+	@command -v tmux >/dev/null 2>&1 || { echo "installing tmux"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux) >/dev/null; }
+
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
@@ -48,7 +53,7 @@ build: deps
 run: build
 	$(BIN) tui
 
-test: deps slurm-deps browser-deps pydeps
+test: deps slurm-deps browser-deps term-deps pydeps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)
