@@ -5,14 +5,6 @@ import XCTest
 /// Drives the real `topsim` binary: in tmux on a private socket for the interactive UI,
 /// and through pipes for the refusal and headless paths.
 final class EndToEndTests: XCTestCase {
-    static func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
     @discardableResult
     static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) -> (status: Int32, out: String, err: String) {
         do {
@@ -40,70 +32,36 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(missing.err.contains("not found"), missing.err)
     }
 
-    // MARK: - tmux
+    // MARK: - tmux (TestSupport.TmuxSession: a private server, one pane)
 
-    var tmux = ""
-    var socket = ""
+    var tmux: TmuxSession?
 
-    func tmuxRun(_ args: [String]) -> String {
-        Self.spawn(tmux, ["-L", socket, "-f", "/dev/null"] + args)
-    }
+    @discardableResult
+    func tmuxRun(_ args: [String]) -> String { tmux?.run(args) ?? "" }
 
-    /// posix_spawn + waitpid, output through a file: Foundation's Process watches an fd the
-    /// tmux server inherits when it daemonises, and would wait for it forever.
-    static func spawn(_ exe: String, _ args: [String]) -> String {
-        let outPath = NSTemporaryDirectory() + "topsim-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        defer { unlink(outPath) }
-        var fa = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fa)
-        defer { posix_spawn_file_actions_destroy(&fa) }
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fa, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0)
-        var argv: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, exe, &fa, nil, &argv, environ) == 0 else { return "" }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-    }
-
-    func capture() -> String { tmuxRun(["capture-pane", "-p", "-t", "e2e"]) }
+    func capture() -> String { tmux?.capture() ?? "" }
 
     /// Polls the pane until `predicate` holds or the time runs out.
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line,
                  _ predicate: (String) -> Bool) -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        var screen = capture()
-        while !predicate(screen) && Date() < deadline {
-            usleep(100_000)
-            screen = capture()
-        }
-        XCTAssertTrue(predicate(screen), "timed out waiting for \(what); screen:\n\(screen)", file: file, line: line)
-        return screen
+        let r = tmux?.waitFor(timeout: timeout, predicate) ?? (screen: "", held: false)
+        XCTAssertTrue(r.held, "timed out waiting for \(what); screen:\n\(r.screen)", file: file, line: line)
+        return r.screen
     }
 
     override func tearDown() {
-        if !tmux.isEmpty {
-            _ = tmuxRun(["kill-server"])
-            // kill-server leaves the socket file behind.
-            let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
-            unlink("\(dir)/tmux-\(getuid())/\(socket)")
-        }
+        tmux?.kill()
+        tmux = nil
         super.tearDown()
     }
 
     func startTmux(_ name: String) throws -> URL {
-        guard let t = Self.which("tmux") else {
+        let bin = try binary()
+        guard let t = TmuxSession(name: name, session: "e2e") else {
             throw XCTSkip("tmux is not installed: the interactive end-to-end test did not run")
         }
-        let bin = try binary()
         tmux = t
-        socket = "topsim-test-\(getpid())-\(name)"
-        _ = tmuxRun(["new-session", "-d", "-x", "120", "-y", "40", "-s", "e2e", "/bin/sh"])
-        _ = tmuxRun(["set-option", "-t", "e2e", "status", "off"])
         return bin
     }
 

@@ -61,23 +61,12 @@ enum Support {
 
     /// A program with the shard variables of the test's own environment removed.
     static func run(_ program: String, _ args: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = args
         var env = ProcessInfo.processInfo.environment
         for k in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_STEP",
                   "JOB_COMPLETION_INDEX"] { env[k] = nil }
         env.merge(environment) { $1 }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                       stderr: String(decoding: e, as: UTF8.self))
+        let r = try Command.run(URL(fileURLWithPath: program), args, env: env)
+        return Outcome(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// Every file of a folder, by name.

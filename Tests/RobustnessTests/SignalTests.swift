@@ -1,50 +1,39 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every terminating signal ends topsim the same way: the terminal restored (dashboard),
 /// temporary output removed (run), and death by the signal itself, so the shell sees
 /// 128+N. The dashboard is driven in tmux on a private socket, as in EndToEndTests.
 final class SignalTests: XCTestCase {
-    var tmux = ""
-    var socket = ""
+    var tmux: TmuxSession?
 
     @discardableResult
-    func tmuxRun(_ args: [String]) -> String { Topsim.spawn(tmux, ["-L", socket, "-f", "/dev/null"] + args).out }
+    func tmuxRun(_ args: [String]) -> String { tmux?.run(args) ?? "" }
 
-    func capture() -> String { tmuxRun(["capture-pane", "-p", "-t", "sig"]) }
+    func capture() -> String { tmux?.capture() ?? "" }
 
     /// Polls until `predicate` holds; the time limit only guards against a hang.
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line,
                  _ predicate: (String) -> Bool) -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        var screen = capture()
-        while !predicate(screen) && Date() < deadline {
-            usleep(100_000)
-            screen = capture()
-        }
-        XCTAssertTrue(predicate(screen), "timed out waiting for \(what); screen:\n\(screen)", file: file, line: line)
-        return screen
+        let r = tmux?.waitFor(timeout: timeout, predicate) ?? (screen: "", held: false)
+        XCTAssertTrue(r.held, "timed out waiting for \(what); screen:\n\(r.screen)", file: file, line: line)
+        return r.screen
     }
 
     override func tearDown() {
-        if !tmux.isEmpty {
-            tmuxRun(["kill-server"])
-            let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
-            unlink("\(dir)/tmux-\(getuid())/\(socket)")
-            tmux = ""
-        }
+        tmux?.kill()
+        tmux = nil
         super.tearDown()
     }
 
     func startTmux(_ name: String) throws -> String {
-        guard let t = ["/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"].first(where: FileManager.default.isExecutableFile)
-        else { throw XCTSkip("tmux is not installed: the terminal signal tests did not run") }
         let bin = try Topsim.binary()
+        guard let t = TmuxSession(name: name, session: "sig") else {
+            throw XCTSkip("tmux is not installed: the terminal signal tests did not run")
+        }
         tmux = t
-        socket = "topsim-sig-\(getpid())-\(name)"
-        tmuxRun(["new-session", "-d", "-x", "120", "-y", "40", "-s", "sig", "/bin/sh"])
-        tmuxRun(["set-option", "-t", "sig", "status", "off"])
         return bin
     }
 
