@@ -32,6 +32,26 @@ public enum LoadBalancing: String, CaseIterable, Sendable {
     case random
     /// Kept for older scenarios: the same algorithm as `least-request`.
     case powerOfTwo = "power-of-two"
+    /// Linkerd's balancer: power of two random choices over peak-EWMA cost, the host's
+    /// latency estimate × (requests outstanding + 1). The estimate jumps to any slower
+    /// response at once (the peak) and otherwise decays towards newer ones with a 10 s time
+    /// constant; a host with no response yet is assumed at 30 ms.
+    /// Source: linkerd.io/2/features/load-balancing ("EWMA ... power of two choices");
+    /// linkerd2-proxy linkerd/app/outbound/src/lib.rs `EWMA_DEFAULT_RTT` = 30 ms,
+    /// `EWMA_DECAY` = 10 s; tower's `load::PeakEwma` for the update rule.
+    case ewma
+}
+
+/// Whether a proxy keeps calls in its own zone (Istio locality load balancing).
+public enum Locality: String, CaseIterable, Sendable {
+    /// Every known host alike, whatever its zone.
+    case off
+    /// Envoy priority levels by locality, as Istio configures them when outlier detection
+    /// is on: hosts in the caller's zone are priority 0, the rest priority 1. Priority 0
+    /// takes min(100%, 1.4 × its healthy share) of the requests (Envoy's overprovisioning
+    /// factor 1.4), the rest spill over. Sources: istio.io "Locality failover" task;
+    /// envoyproxy.io "Priority levels" (arch_overview/upstream/load_balancing/priority).
+    case preferZone = "prefer-zone"
 }
 
 /// The delay before a retry.
@@ -234,17 +254,21 @@ public struct Policies: Sendable, Equatable {
     public var rateLimit: RateLimit?
     public var healthCheck: HealthCheck?
     public var loadBalancing: LoadBalancing?
+    /// Locality-aware balancing (nil: the preset's, else off).
+    public var locality: Locality?
 
     public static let noTimeout = SimTime.max
 
     public init(timeout: SimTime? = nil, perTryTimeout: SimTime? = nil, connectTimeout: SimTime? = nil,
                 retries: RetryPolicy? = nil, circuitBreakers: CircuitBreakers? = nil,
                 outlierDetection: OutlierDetection? = nil, passiveHealth: PassiveHealth? = nil,
-                rateLimit: RateLimit? = nil, healthCheck: HealthCheck? = nil, loadBalancing: LoadBalancing? = nil) {
+                rateLimit: RateLimit? = nil, healthCheck: HealthCheck? = nil, loadBalancing: LoadBalancing? = nil,
+                locality: Locality? = nil) {
         self.timeout = timeout; self.perTryTimeout = perTryTimeout; self.connectTimeout = connectTimeout
         self.retries = retries; self.circuitBreakers = circuitBreakers
         self.outlierDetection = outlierDetection; self.passiveHealth = passiveHealth
         self.rateLimit = rateLimit; self.healthCheck = healthCheck; self.loadBalancing = loadBalancing
+        self.locality = locality
     }
 
     /// `other`'s fields win where set.
@@ -265,6 +289,7 @@ public struct Policies: Sendable, Equatable {
                  passiveHealth: other.passiveHealth ?? passiveHealth,
                  rateLimit: other.rateLimit ?? rateLimit,
                  healthCheck: other.healthCheck ?? healthCheck,
-                 loadBalancing: other.loadBalancing ?? loadBalancing)
+                 loadBalancing: other.loadBalancing ?? loadBalancing,
+                 locality: other.locality ?? locality)
     }
 }

@@ -9,7 +9,7 @@ extension BuiltinPresets {
         policies: Policies(timeout: Policies.noTimeout, connectTimeout: 1 * Nanos.perSecond,
                            retries: RetryPolicy(attempts: 0, on: [.connectFailure, .unavailable], backoff: .immediate,
                                                 budget: .ratio(ratio: 0.2, minPerSecond: 10, ttl: 10 * Nanos.perSecond)),
-                           loadBalancing: .powerOfTwo),
+                           loadBalancing: .ewma),
         certificates: CertificatePolicy(ttl: 24 * 3600 * Nanos.perSecond, rotateAt: 0.7),
         holdApplicationUntilProxyStarts: true,
         healthyPanicThreshold: 0
@@ -28,7 +28,7 @@ extension BuiltinPresets {
         "healthyPanicThreshold": Src.assume("Linkerd's balancer has no documented panic mode: with every endpoint in failure accrual it fails requests"),
         "policies.outlierDetection": "linkerd.io docs (https://linkerd.io/2/reference/circuit-breaking/): failure accrual is off by default (when on: 7 consecutive failures, 1 s-1 min penalty; linkerd/linkerd2#11493)",
         "policies.rateLimit": Src.noDefaultRateLimit + " (Linkerd has no gateway-style rate limiting by default)",
-        "policies.loadBalancing": "linkerd.io load balancing (https://linkerd.io/2/features/load-balancing/): EWMA of latency with power-of-two-choices",
+        "policies.loadBalancing": "linkerd.io load balancing (https://linkerd.io/2/features/load-balancing/): EWMA of latency with power-of-two-choices; linkerd2-proxy linkerd/app/outbound/src/lib.rs EWMA_DEFAULT_RTT 30 ms, EWMA_DECAY 10 s",
         "certificates.ttl": "linkerd2 chart values (identity.issuer.issuanceLifetime 24h0m0s): workload certificates last 24 h",
         "certificates.rotateAt": "linkerd2-proxy identity client refreshes at 70% of the certificate lifetime (linkerd2 chart/proxy docs; expiry breaks meshed traffic, linkerd/linkerd2#13136, #3676)",
         "holdApplicationUntilProxyStarts": "linkerd2 chart values proxy.await: true: the app container waits for the proxy (linkerd/linkerd2#10981; gives up after 2 min)",

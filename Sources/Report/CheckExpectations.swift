@@ -147,7 +147,7 @@ public enum CheckUnits {
         case .mean, .p50, .p90, .p99, .p999, .max, .failedP50, .failedP99: return Unit(scale: 1, suffix: " ms", decimals: 2)
         case .successRate, .errorRate, .utilization: return Unit(scale: 100, suffix: "%", decimals: 2)
         case .throughput: return Unit(scale: 1, suffix: "/s", decimals: 1)
-        case .requests, .errors, .proxies, .incomplete, .calls, .attempts, .succeeded:
+        case .requests, .errors, .proxies, .incomplete, .calls, .attempts, .succeeded, .crossZone:
             return Unit(scale: 1, suffix: "", decimals: 0)
         case .proxyMemoryMB: return Unit(scale: 1, suffix: " MB", decimals: 1)
         case .proxyCPUCores: return Unit(scale: 1, suffix: " cores", decimals: 2)

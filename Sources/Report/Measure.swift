@@ -37,7 +37,7 @@ public func measure(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, windo
     case .incomplete: return Double(t.incomplete)
     case .failedP50: return t.failedLatency.count > 0 ? t.failedLatency.p50 / 1e6 : .nan
     case .failedP99: return t.failedLatency.count > 0 ? t.failedLatency.p99 / 1e6 : .nan
-    case .calls, .attempts, .succeeded, .utilization: return .nan   // per service only
+    case .calls, .attempts, .succeeded, .utilization, .crossZone: return .nan   // per service only
     }
 }
 
@@ -48,6 +48,7 @@ public func measureService(_ m: Metric, _ s: TopologyMetrics.ServiceStats) -> Do
     case .calls: return Double(s.calls)
     case .attempts: return Double(s.attempts)
     case .succeeded: return Double(s.succeeded)
+    case .crossZone: return Double(s.crossZone)
     case .successRate: return finished > 0 ? Double(s.succeeded) / Double(finished) : .nan
     case .errorRate: return finished > 0 ? 1 - Double(s.succeeded) / Double(finished) : .nan
     case .p50: return s.latency.count > 0 ? s.latency.p50 / 1e6 : .nan
@@ -101,7 +102,7 @@ func measureWindow(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, window
         guard let iv = t.interval(window.start, window.end) else { return .nan }
         guard iv.failedLatency.count > 0 else { return .nan }
         return (m == .failedP50 ? iv.failedLatency.p50 : iv.failedLatency.p99) / 1e6
-    case .proxies, .proxyMemoryMB, .proxyCPUCores, .hops, .incomplete, .calls, .attempts, .succeeded, .utilization:
+    case .proxies, .proxyMemoryMB, .proxyCPUCores, .hops, .incomplete, .calls, .attempts, .succeeded, .utilization, .crossZone:
         return measure(m, t, scenario: scenario)
     }
 }

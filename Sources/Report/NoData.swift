@@ -37,7 +37,7 @@ public func missingData(_ m: Metric, _ t: TopologyMetrics, scenario: Scenario, w
         return requests - succeeded == 0 ? "no request failed\(span), so there is no failure latency to measure" : nil
     case .requests, .throughput, .errors, .proxies, .proxyMemoryMB, .proxyCPUCores, .incomplete:
         return nil
-    case .calls, .attempts, .succeeded, .utilization:
+    case .calls, .attempts, .succeeded, .utilization, .crossZone:
         return nil   // per service: checked by the caller against the service's own figures
     }
 }

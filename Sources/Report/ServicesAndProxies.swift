@@ -22,7 +22,7 @@ extension Reports {
         var out = csvLine(["topology", "service", "calls", "attempts", "succeeded", "success_rate",
                            "errors_timeout", "errors_unavailable", "errors_refused", "errors_tls",
                            "errors_rate_limited", "errors_overflow", "p50_ms", "p99_ms", "utilization",
-                           "critical_path_ms", "critical_path_share"])
+                           "critical_path_ms", "critical_path_share", "cross_zone_rps"])
         let s = r.scenario
         let countDecimals = s.replications > 1 ? 1 : 0
         for t in r.topologies {
@@ -40,6 +40,9 @@ extension Reports {
                 let own = cp.time[HopKind.allCases.count + k]
                 row += [fmt(cp.requests > 0 ? own / Double(cp.requests) / 1e6 : .nan, 4),
                         fmt(cpTotal > 0 ? own / cpTotal : .nan, 4)]
+                // Zone crossings per second of the measured period: the traffic a cloud bills.
+                let seconds = Double(max(1, s.duration - s.warmup)) / 1e9
+                row.append(fmt(mean(.crossZone) / seconds, 3))
                 out += csvLine(row)
             }
         }

@@ -125,6 +125,8 @@ public struct Service: Sendable, Equatable {
     public var policies: Policies?
     /// Multi-cluster extension: pin the instances to one cluster (nil: spread over all).
     public var cluster: Int?
+    /// What its clients speak: HTTP/2 and gRPC multiplex every request of a connection over it.
+    public var `protocol` = AppProtocol.http1
     public var line: Int
     public var column: Int
 
@@ -139,6 +141,22 @@ public struct Service: Sendable, Equatable {
         self.serviceTime = serviceTime; self.calls = calls; self.errors = errors
         self.policies = policies; self.cluster = cluster; self.line = line; self.column = column
     }
+}
+
+/// The application protocol a service's clients speak to it.
+public enum AppProtocol: String, CaseIterable, Sendable {
+    /// One request at a time per connection.
+    case http1
+    /// Every request of a client multiplexed over its connection(s).
+    case http2
+    /// HTTP/2 underneath: a gRPC channel keeps one connection per resolved address, and a
+    /// Kubernetes Service resolves to one address (its virtual IP). Source: grpc.io
+    /// "Load balancing" blog (2017) and kubernetes.io blog "gRPC Load Balancing on Kubernetes
+    /// without Tears" (2018).
+    case grpc
+
+    /// Whether requests share connections (HTTP/2 streams).
+    public var multiplexed: Bool { self != .http1 }
 }
 
 public enum CallStep: Sendable, Equatable {
@@ -207,6 +225,9 @@ public struct TrafficSource: Sendable, Equatable {
     public var clients: Int?
     /// Distinct API consumers, for per-consumer limits.
     public var consumers: Int
+    /// Client connections kept open per client (nil: a new connection per request over
+    /// HTTP/1.1, one per client over HTTP/2 and gRPC).
+    public var connections: Int?
     public var line: Int
     public var column: Int
     public init(name: String, from: TrafficOrigin = .external, to: Int, rate: TrafficRate,
@@ -455,18 +476,20 @@ public enum Metric: Sendable, Equatable, Hashable {
     /// Per service (`mesh:payment.attempts`): logical calls, tries that reached an
     /// instance, calls that succeeded, busy share of its workers.
     case calls, attempts, succeeded, utilization
+    /// Per service: requests that crossed a zone boundary on their way to it (each crossing).
+    case crossZone
 
     public static let all: [Metric] = [
         .requests, .throughput, .successRate, .errorRate, .mean, .p50, .p90, .p99, .p999, .max,
     ] + ErrorCause.allCases.map { .errors($0) }
       + [.proxies, .proxyMemoryMB, .proxyCPUCores, .hops, .incomplete, .failedP50, .failedP99,
-         .calls, .attempts, .succeeded, .utilization]
+         .calls, .attempts, .succeeded, .utilization, .crossZone]
 
     /// Metrics of one service (services.csv), for `TOPOLOGY:SERVICE.METRIC`.
     public static let serviceMetrics: [Metric] = [.calls, .attempts, .succeeded, .successRate, .errorRate, .p50, .p99,
-                                                  .utilization] + ErrorCause.allCases.map { .errors($0) }
+                                                  .utilization, .crossZone] + ErrorCause.allCases.map { .errors($0) }
     /// Metrics that only exist per service.
-    public var isServiceOnly: Bool { [.calls, .attempts, .succeeded, .utilization].contains(self) }
+    public var isServiceOnly: Bool { [.calls, .attempts, .succeeded, .utilization, .crossZone].contains(self) }
 
     /// The name used in scenario files.
     public var name: String {
@@ -493,6 +516,7 @@ public enum Metric: Sendable, Equatable, Hashable {
         case .attempts: return "attempts"
         case .succeeded: return "succeeded"
         case .utilization: return "utilization"
+        case .crossZone: return "cross_zone"
         }
     }
 
@@ -504,7 +528,7 @@ public enum Metric: Sendable, Equatable, Hashable {
     /// What the metric measures; a value compared with it must have the same dimension.
     public var dimension: MetricDimension {
         switch self {
-        case .requests, .errors, .proxies, .incomplete, .calls, .attempts, .succeeded: return .count
+        case .requests, .errors, .proxies, .incomplete, .calls, .attempts, .succeeded, .crossZone: return .count
         case .throughput: return .rate
         case .successRate, .errorRate, .utilization: return .fraction
         case .mean, .p50, .p90, .p99, .p999, .max, .failedP50, .failedP99: return .duration

@@ -34,12 +34,12 @@ final class ScenarioParser {
     static let clusterKeys = ["nodes", "zones", "clusters", "network", "east_west"]
     static let networkKeys = ["same_node", "same_zone", "cross_zone", "external", "cross_cluster"]
     static let serviceKeys = ["replicas", "workers", "queue", "service_time", "calls", "errors",
-                              "client_policies", "cluster"]
+                              "client_policies", "cluster", "protocol"]
     static let callKeys = ["service", "probability"]
-    static let trafficKeys = ["name", "from", "to", "rate", "profile", "clients", "consumers"]
+    static let trafficKeys = ["name", "from", "to", "rate", "profile", "clients", "consumers", "connections"]
     static let profileKeys = ["at", "rate"]
     static let policyKeys = ["timeout", "per_try_timeout", "connect_timeout", "retries", "circuit_breakers", "outlier_detection",
-                             "passive_health", "rate_limit", "health_check", "load_balancing"]
+                             "passive_health", "rate_limit", "health_check", "load_balancing", "locality"]
     static let retryKeys = ["attempts", "on", "backoff", "budget"]
     static let backoffKeys = ["base", "max"]
     static let budgetKeys = ["percent", "min_concurrent", "ratio", "min_per_second", "ttl"]

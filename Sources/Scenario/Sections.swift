@@ -251,6 +251,7 @@ extension ScenarioParser {
         }
         if let v = f["errors"] { if let x = fraction(v, "'errors'") { s.errors = x } else { ok = false } }
         if let v = f["client_policies"] { s.policies = parsePolicies(v, "'client_policies'") }
+        if let v = f["protocol"] { if let pr = choice(v, "'protocol'", AppProtocol.self) { s.protocol = pr } else { ok = false } }
         if let v = f["cluster"] {
             if let i = int(v, "'cluster'", min: 0, max: 99) {
                 if i >= cluster.clusters {
@@ -352,9 +353,13 @@ extension ScenarioParser {
         if let v = f["clients"] { clients = int(v, "'clients'", min: 1, max: 1_000_000) }
         var consumers = 1
         if let v = f["consumers"], let i = int(v, "'consumers'", min: 1, max: 10_000_000) { consumers = i }
+        var connections: Int?
+        if let v = f["connections"] { connections = int(v, "'connections'", min: 1, max: 1_000_000) }
         guard diagnostics.count == before, let to, let rate else { return nil }
-        return TrafficSource(name: name, from: from, to: to, rate: rate, clients: clients, consumers: consumers,
-                             line: n.pos.line, column: n.pos.column)
+        var t = TrafficSource(name: name, from: from, to: to, rate: rate, clients: clients, consumers: consumers,
+                              line: n.pos.line, column: n.pos.column)
+        t.connections = connections
+        return t
     }
 
     func parseProfile(_ n: YNode, duration: SimTime?) -> TrafficRate? {
@@ -465,6 +470,7 @@ extension ScenarioParser {
             }
         }
         if let v = f["load_balancing"] { p.loadBalancing = choice(v, "'load_balancing'", LoadBalancing.self) }
+        if let v = f["locality"] { p.locality = choice(v, "'locality'", Locality.self) }
         return p
     }
 

@@ -208,6 +208,9 @@ extension TopologySimulation {
                     return false
                 }
                 cls = zf == zt ? 1 : 2
+                if cls == 2 && attempts[a].phase == .forward && now >= measureStart {
+                    metrics.services[Int(calls[Int(attempts[a].call)].service)].crossZone += 1
+                }
             }
             if zeroWire[cls] {
                 if now >= measureStart { metrics.hops[HopKind.wire.rawValue].zeroTraversals += 1 }
@@ -479,6 +482,7 @@ extension TopologySimulation {
     /// responsible for it learns at once (the enforcer if it passed it, else the caller).
     mutating func failAttempt(_ a: Int, _ f: Failure) {
         cpCut(a)
+        releaseConnection(a, closing: f == .reset || f == .connectFailure || f == .timeout)
         let att = attempts[a]
         let now = engine.now
         if att.instance >= 0 && att.dispatched && !att.carriesAnswer {

@@ -58,6 +58,9 @@ public struct TopologyMetrics: Sendable {
         /// Tries that reached one of its instances' apps (retries included).
         public var attempts = 0
         public var succeeded = 0
+        /// Requests that crossed a zone boundary on their way to one of its instances (each
+        /// crossing counted: cross-zone traffic is billed per crossing).
+        public var crossZone = 0
         public var errors: [Int] = Array(repeating: 0, count: ErrorCause.allCases.count)
         /// Latency of successful calls, as the caller saw it (every try and back-off included).
         public var latency = LatencyStats(digits: .two)
@@ -84,6 +87,9 @@ public struct TopologyMetrics: Sendable {
 
     /// Root requests started in the measured period.
     public var started = 0
+    /// Pooled L4 client connections opened (or re-opened after their pod went away) in the
+    /// measured period (Connections.swift).
+    public var connectionsOpened = 0
     /// Root requests started in the measured period and still in flight when it ended.
     public var incomplete = 0
     /// Per service, in scenario order.

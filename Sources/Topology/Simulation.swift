@@ -137,6 +137,10 @@ public struct TopologySimulation: Sendable {
         var carriesAnswer = false
         var key: UInt64 = 0
         var segStart: SimTime = 0
+        /// When the enforcer sent it to its host (peak-EWMA measures from here).
+        var sentAt: SimTime = 0
+        /// The pooled L4 client connection it travels on (-1: none).
+        var connection: Int32 = -1
         var policy: Int32 = 0
         var enforcer: Int32 = -1
         var upstream: Int32 = -1
@@ -201,6 +205,8 @@ public struct TopologySimulation: Sendable {
     var upstreams: [UpstreamState] = []
     /// Each upstream's hosts as its enforcer sees them, contiguous per upstream.
     var hostViews: [HostView] = []
+    /// Pooled L4 client connections, in runs per (client, upstream) (Connections.swift).
+    var connections: [ClientConnection] = []
     /// Linkerd-style retry budgets: `ratioBuckets` counters per upstream that uses one.
     var budgetBuckets: [BudgetBucket] = []
     /// Requests in progress per enforcer (its upstream connections under HTTP/1.1).
@@ -534,6 +540,7 @@ public struct TopologySimulation: Sendable {
     }
 
     mutating func freeAttempt(_ a: Int) {
+        releaseConnection(a, closing: false)
         attempts[a].gen &+= 1
         attempts[a].phase = .free
         freeAttempts.append(Int32(a))

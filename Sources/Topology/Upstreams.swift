@@ -30,6 +30,11 @@ struct UpstreamState {
     var sweepPhase: SimTime = 0
     /// The role of the enforcing proxy, for per-role reports (-1: a client library).
     var role: Int8 = -1
+    /// An L4 client's pooled connections (Connections.swift): the first in `connections`,
+    /// how many (0: a new connection per request), and the next one to use (HTTP/2).
+    var firstConn: Int32 = 0
+    var conns: Int32 = 0
+    var connCursor: Int32 = 0
 }
 
 /// One host of an upstream as one caller sees it.
@@ -46,6 +51,10 @@ struct HostView {
     /// NGINX passive health: failures counted since `checked`, the last failure.
     var fails: Int32 = 0
     var checked: SimTime = 0
+    /// Peak-EWMA latency estimate of this host as this caller measured it (ns; < 0: no
+    /// response yet, so Linkerd's default RTT), and when it was last brought up to date.
+    var ewma: Double = -1
+    var ewmaAt: SimTime = 0
 }
 
 /// Ten buckets of a Linkerd-style retry budget's window: requests and retries seen.
@@ -80,6 +89,12 @@ extension TopologySimulation {
             u.sweepPhase = SimTime(SplitMix64.mix(UInt64(k) &+ seed) % UInt64(max(1, od.interval)))
         }
         u.role = e < model.proxies.count ? Int8(model.proxies[e].hop.rawValue) : -1
+        let pool = connectionPoolSize(enforcer: e, service: s)
+        if pool > 0 {
+            u.firstConn = Int32(connections.count)
+            u.conns = Int32(pool)
+            connections.append(contentsOf: repeatElement(ClientConnection(), count: pool))
+        }
         upstreams.append(u)
         upstreamSlot[k] = Int32(upstreams.count - 1)
         return upstreamSlot[k]
@@ -134,6 +149,7 @@ extension TopologySimulation {
             }
         }
         attempts[a].slotHeld = true
+        attempts[a].sentAt = engine.now
     }
 
     /// Gives the slot back (the answer came, or the try was cancelled) and lets the
@@ -144,7 +160,14 @@ extension TopologySimulation {
         let u = Int(attempts[a].upstream)
         upstreams[u].active -= 1
         let i = Int(attempts[a].instance)
-        if i >= 0 { hostViews[hostView(u, instance: i)].active -= 1 }
+        if i >= 0 {
+            let h = hostView(u, instance: i)
+            hostViews[h].active -= 1
+            // Linkerd measures every response (and every cancelled request) on the way back.
+            if policies[Int(attempts[a].policy)].loadBalancing == .ewma {
+                observeLatency(h, Double(engine.now - attempts[a].sentAt))
+            }
+        }
         let e = Int(attempts[a].enforcer)
         if e >= 0 { enforcerActive[e] -= 1 }
         guard upstreams[u].pending > 0 else { return }

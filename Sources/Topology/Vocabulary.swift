@@ -123,6 +123,8 @@ struct CompiledPolicy: Sendable {
     /// Below this share of healthy hosts, balance over all of them (0: never).
     var panicThreshold = 0.0
     var loadBalancing = LoadBalancing.roundRobin
+    /// Locality-aware balancing (Istio locality LB): prefer hosts in the caller's zone.
+    var preferZone = false
 
     init() {}
 
@@ -149,8 +151,9 @@ struct CompiledPolicy: Sendable {
         passive = l7 ? p.passiveHealth.map(CompiledPassiveHealth.init) : nil
         if let od = outlier { panicThreshold = od.panicThreshold ?? panicDefault } else if passive != nil { panicThreshold = panicDefault }
         if let lb = p.loadBalancing { loadBalancing = lb }
+        preferZone = p.locality == .preferZone
         countsActive = maxActive != .max || maxPending != .max || budget != nil
-            || loadBalancing == .leastRequest || loadBalancing == .powerOfTwo
+            || loadBalancing == .leastRequest || loadBalancing == .powerOfTwo || loadBalancing == .ewma
         observesHosts = outlier != nil || passive != nil
     }
 

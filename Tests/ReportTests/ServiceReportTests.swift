@@ -55,7 +55,7 @@ final class ServiceReportTests: XCTestCase {
         XCTAssertEqual(csv[0], ["topology", "service", "calls", "attempts", "succeeded", "success_rate",
                                 "errors_timeout", "errors_unavailable", "errors_refused", "errors_tls",
                                 "errors_rate_limited", "errors_overflow", "p50_ms", "p99_ms", "utilization",
-                                "critical_path_ms", "critical_path_share"])
+                                "critical_path_ms", "critical_path_share", "cross_zone_rps"])
         let backRow = try XCTUnwrap(csv.first { $0.count > 1 && $0[1] == "back" })
         XCTAssertEqual(Int(backRow[2]), back.calls)
         XCTAssertEqual(Int(backRow[3]), back.attempts)
