@@ -413,11 +413,11 @@ public enum KubernetesImporter {
             }
             if let c = s["connect_timeout"] {
                 guard let v = c.int, v > 0 else { throw ImportError(file: file, line: c.line, column: c.column, "Kong service '\(name)': connect_timeout is milliseconds above 0") }
-                set("connect_timeout", "\(v)ms", "\(at).connect_timeout (ms)")
+                set("connect_timeout", ScenarioWriter.duration(nanoseconds: Int64(v) * 1_000_000), "\(at).connect_timeout (ms)")
             }
             if let c = s["read_timeout"] {
                 guard let v = c.int, v > 0 else { throw ImportError(file: file, line: c.line, column: c.column, "Kong service '\(name)': read_timeout is milliseconds above 0") }
-                set("per_try_timeout", "\(v)ms", "\(at).read_timeout (ms; Kong's read timeout is per try)")
+                set("per_try_timeout", ScenarioWriter.duration(nanoseconds: Int64(v) * 1_000_000), "\(at).read_timeout (ms; Kong's read timeout is per try)")
             }
             if s["write_timeout"] != nil { notes.append("\(at).write_timeout not mapped (request bodies are not modelled)") }
             let host = s["host"]?.text ?? s["url"]?.text.flatMap { URL(string: $0)?.host } ?? name
