@@ -38,6 +38,8 @@ let package = Package(
             dependencies: ["SimCore", "Scenario", "Calibration",
                            .product(name: "DequeModule", package: "swift-collections")]
         ),
+        // Scenarios from what users already have: isotope graphs, Kubernetes/Istio/Kong files, traces.
+        .target(name: "Importers", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
         .target(name: "Report", dependencies: ["SimCore", "Scenario", "Topology", "TextKit"]),
         // Many runs of one scenario: sweeps over its values, shards and their merge, capacity at an SLO.
         .target(name: "Experiments", dependencies: ["SimCore", "Scenario", "Topology", "Report"]),
@@ -54,6 +56,7 @@ let package = Package(
             name: "topsim",
             dependencies: [
                 "SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard", "LiveModel", "Experiments",
+                "Importers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +87,10 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore", "Calibration", "TestSupport"]),
         .testTarget(name: "ExperimentsTests",
                     dependencies: ["Experiments", "Report", "Topology", "Scenario", "SimCore", "TestSupport"]),
+        // Fixtures are read by path (#filePath), not bundled.
+        .testTarget(name: "ImportersTests",
+                    dependencies: ["Importers", "Scenario", "Topology", "Report", "Calibration", "SimCore", "TestSupport"],
+                    exclude: ["Fixtures"]),
         // Nothing validate accepts may crash, hang or corrupt output: the extreme corpus and
         // the bound properties run the built binary under a per-file time and memory limit.
         .testTarget(name: "RobustnessTests", dependencies: ["Scenario", "Report", "Topology", "SimCore", "TestSupport"],

@@ -9,7 +9,7 @@ struct Topsim: ParsableCommand {
         version: TopsimVersion.string,
         subcommands: [TuiCommand.self, RunCommand.self, CheckCommand.self, ValidateCommand.self,
                       PresetsCommand.self, ChecklistCommand.self, SweepCommand.self, MergeCommand.self,
-                      CapacityCommand.self],
+                      CapacityCommand.self, ImportCommand.self],
         defaultSubcommand: nil
     )
 

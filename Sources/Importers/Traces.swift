@@ -1,0 +1,357 @@
+import Foundation
+
+/// Imports a trace export (OTLP JSON, Jaeger JSON or Zipkin v2 JSON; TraceFormats.swift) as a
+/// scenario: the call graph, each call's probability, which calls run in parallel, each
+/// service's own time as `empirical()` samples, and entry rates.
+///
+/// How (docs/import.md, "traces"):
+/// - A span starts an **execution** of its service when it has no parent or its parent belongs
+///   to another service; its same-service descendants are part of it (OpenTelemetry's SERVER
+///   span and the CLIENT spans under it; topsim's call span and its proxy, wire and app spans).
+/// - An execution's **calls** are the executions started under it. A call's interval is its
+///   CLIENT span in the caller when there is one, else the callee's first span.
+/// - **Self time**: the execution's first SERVER span (its root when none) minus the union of
+///   its calls' intervals inside it — the time the service spent on its own.
+/// - **Parallelism**: calls whose intervals overlap form a group; two calls are in one
+///   parallel group of the scenario when they overlapped in most executions that made both.
+/// - **Probability**: the k-th call of a service to S is made in (executions with at least k
+///   calls to S) / (executions) of requests; steps are ordered by the calls' mean start offset.
+/// - **Rates**: per service called at a trace's root, (roots − 1) / (last root start − first).
+/// - **Robustness**: a span whose parent is missing starts a fragment (counted for the graph and
+///   self time, not as traffic); a child outside its parent's interval (clock skew between
+///   hosts) is clamped into it; both are counted in a note. Self-time samples are kept by
+///   reservoir sampling, at most `maxSamples` a service, so memory does not grow with the file
+///   beyond the decoded spans (the export itself is decoded whole: about 4x its size in memory).
+public enum TracesImporter {
+    public struct Options: Sendable {
+        /// Overrides every entry rate (requests per second).
+        public var rate: Double?
+        /// Traces written by `topsim run --trace-sample` hold every topology's; keep this one
+        /// (nil: the first in the file).
+        public var topology: String?
+        /// Self-time samples kept per service (the scenario format reads at most 1,000,000).
+        public var maxSamples: Int
+        public init(rate: Double? = nil, topology: String? = nil, maxSamples: Int = 100_000) {
+            self.rate = rate; self.topology = topology; self.maxSamples = max(1, min(maxSamples, 1_000_000))
+        }
+    }
+
+    /// The largest export read (decoded in memory).
+    public static let maxBytes = 2 << 30
+
+    /// Reads and imports the export at `path`.
+    public static func importFile(_ path: String, options: Options = Options()) throws -> ImportDraft {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+            throw ImportError(file: path, isDir.boolValue ? "is a folder, not a trace export" : "no such file")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxBytes {
+            throw ImportError(file: path, "the export is larger than 2 GB; export fewer traces")
+        }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) else {
+            throw ImportError(file: path, "cannot read the file")
+        }
+        return try importData(data, file: path, options: options)
+    }
+
+    /// Imports export bytes; `file` names it in sources and errors.
+    public static func importData(_ data: Data, file: String, options: Options = Options()) throws -> ImportDraft {
+        guard let format = TraceDecoding.detect(data) else {
+            throw ImportError(file: file, "not a trace export: expected OTLP JSON ({\"resourceSpans\": ...}), Jaeger JSON ({\"data\": ...}) or Zipkin v2 JSON ([...])")
+        }
+        var notes: [String] = []
+        let spans: [TraceSpan]
+        do {
+            switch format {
+            case .otlp:
+                let r = try TraceDecoding.otlp(data, topology: options.topology)
+                spans = r.spans
+                if let t = options.topology, !r.topologies.isEmpty, !r.topologies.contains(t) {
+                    throw ImportError(file: file, "no topology '\(t)' in the traces (topologies: \(r.topologies.joined(separator: ", ")))")
+                }
+                if r.topologies.count > 1, let c = r.chosen {
+                    notes.append("\((file as NSString).lastPathComponent) holds the traces of \(r.topologies.count) topologies (\(r.topologies.joined(separator: ", "))); imported '\(c)' (choose with --topology)")
+                }
+            case .jaeger: spans = try TraceDecoding.jaeger(data)
+            case .zipkin: spans = try TraceDecoding.zipkin(data)
+            }
+        } catch let e as DecodingError {
+            throw ImportError(file: file, "not valid \(format.rawValue): \(describe(e))")
+        } catch let e as ImportError {
+            throw e
+        } catch {
+            throw ImportError(file: file, "not valid JSON: \(error.localizedDescription)")
+        }
+        guard !spans.isEmpty else { throw ImportError(file: file, "the export holds no spans") }
+        var draft = analyse(spans, file: file, format: format, options: options)
+        draft.notes = notes + draft.notes
+        return draft
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case let .keyNotFound(k, ctx): return "missing '\(k.stringValue)' at \(path(ctx))"
+        case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx): return "\(ctx.debugDescription) at \(path(ctx))"
+        case let .dataCorrupted(ctx): return ctx.underlyingError.map { "\($0.localizedDescription)" } ?? ctx.debugDescription
+        @unknown default: return "\(e)"
+        }
+    }
+
+    static func path(_ ctx: DecodingError.Context) -> String {
+        ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+    }
+
+    // MARK: - Aggregation
+
+    struct SlotKey: Hashable, Comparable {
+        var service: String
+        var occurrence: Int
+        static func < (a: SlotKey, b: SlotKey) -> Bool { (a.service, a.occurrence) < (b.service, b.occurrence) }
+    }
+    struct PairKey: Hashable { var a: SlotKey; var b: SlotKey }
+
+    struct ServiceStats {
+        var executions = 0
+        var ownErrors = 0
+        var samples: [Double] = []
+        var seen = 0
+        var slotCount: [SlotKey: Int] = [:]
+        var slotOffset: [SlotKey: Double] = [:]
+        /// Executions that made both calls, and those where they overlapped.
+        var pairs: [PairKey: (both: Int, same: Int)] = [:]
+    }
+
+    struct Entry { var count = 0; var first = Int64.max; var last = Int64.min }
+
+    /// The scenario the spans imply.
+    static func analyse(_ all: [TraceSpan], file: String, format: TraceFormat, options: Options) -> ImportDraft {
+        let base = (file as NSString).lastPathComponent
+        var stats: [String: ServiceStats] = [:]
+        var order: [String] = []
+        var entries: [String: Entry] = [:]
+        var entryOrder: [String] = []
+        var orphans = 0, clamped = 0, duplicates = 0, traces = 0
+        var rng: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+        // Traces one at a time: indices sorted by trace id keep the file's order within a trace.
+        let sorted = all.indices.sorted { all[$0].trace != all[$1].trace ? all[$0].trace < all[$1].trace : $0 < $1 }
+        var lo = 0
+        while lo < sorted.count {
+            var hi = lo
+            while hi < sorted.count && all[sorted[hi]].trace == all[sorted[lo]].trace { hi += 1 }
+            var spans = sorted[lo..<hi].map { all[$0] }
+            lo = hi
+            traces += 1
+
+            var index: [String: Int] = [:]
+            for (i, s) in spans.enumerated() {
+                if index[s.id] == nil { index[s.id] = i } else { duplicates += 1 }
+            }
+            let n = spans.count
+            var parent = [Int](repeating: -1, count: n)
+            var children = [[Int]](repeating: [], count: n)
+            var roots: [Int] = []
+            var trueRoot = [Bool](repeating: false, count: n)
+            for i in 0..<n where index[spans[i].id] == i {
+                if let p = spans[i].parent, let pi = index[p], pi != i {
+                    parent[i] = pi
+                    children[pi].append(i)
+                } else {
+                    roots.append(i)
+                    if spans[i].parent == nil { trueRoot[i] = true } else { orphans += 1 }
+                }
+            }
+            // Breadth first from the roots: clamp each child into its parent (clock skew),
+            // and give every span its execution.
+            var bfs = roots
+            var execOf = [Int](repeating: -1, count: n)
+            var execRoot: [Int] = [], execSelf: [Int] = []
+            var k = 0
+            while k < bfs.count {
+                let i = bfs[k]; k += 1
+                let p = parent[i]
+                if p >= 0 {
+                    let (ps, pe) = (spans[p].start, spans[p].end)
+                    if spans[i].start < ps || spans[i].end > pe {
+                        clamped += 1
+                        spans[i].start = min(max(spans[i].start, ps), pe)
+                        spans[i].end = max(min(spans[i].end, pe), spans[i].start)
+                    }
+                }
+                if p < 0 || spans[p].service != spans[i].service {
+                    execOf[i] = execRoot.count
+                    execRoot.append(i)
+                    execSelf.append(spans[i].kind == .server ? i : -1)
+                } else {
+                    execOf[i] = execOf[p]
+                    if execSelf[execOf[i]] < 0 && spans[i].kind == .server { execSelf[execOf[i]] = i }
+                }
+                bfs.append(contentsOf: children[i])
+            }
+            // Calls: each execution under another is one of its calls.
+            var calls = [[(service: String, start: Int64, end: Int64, exec: Int)]](repeating: [], count: execRoot.count)
+            for (e, r) in execRoot.enumerated() {
+                let p = parent[r]
+                guard p >= 0 else { continue }
+                let caller = execOf[p]
+                let useClient = spans[p].kind == .client && p != execRoot[caller]
+                let iv = useClient ? (spans[p].start, spans[p].end) : (spans[r].start, spans[r].end)
+                calls[caller].append((spans[r].service, iv.0, iv.1, e))
+            }
+            for (e, r) in execRoot.enumerated() {
+                let service = spans[r].service
+                if stats[service] == nil { stats[service] = ServiceStats(); order.append(service) }
+                let selfSpan = execSelf[e] >= 0 ? execSelf[e] : r
+                let (a, b) = (spans[selfSpan].start, spans[selfSpan].end)
+                // The union of the calls' intervals inside the self span.
+                let ivs = calls[e].map { (max($0.start, a), min($0.end, b)) }.filter { $0.0 < $0.1 }.sorted { $0.0 < $1.0 }
+                var busy: Int64 = 0, curS: Int64 = 0, curE: Int64 = -1, open = false
+                for (s, en) in ivs {
+                    if open && s <= curE { curE = max(curE, en) } else {
+                        if open { busy += curE - curS }
+                        curS = s; curE = en; open = true
+                    }
+                }
+                if open { busy += curE - curS }
+                let selfNs = max(0, (b - a) - busy)
+
+                var st = stats[service]!
+                st.executions += 1
+                st.seen += 1
+                let ms = Double(selfNs) / 1e6
+                if st.samples.count < options.maxSamples { st.samples.append(ms) } else {
+                    rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                    let j = Int((rng >> 11) % UInt64(st.seen))
+                    if j < options.maxSamples { st.samples[j] = ms }
+                }
+                let failed = spans[selfSpan].error || spans[r].error
+                let childFailed = calls[e].contains { c in
+                    let cr = execRoot[c.exec]
+                    return spans[cr].error || (execSelf[c.exec] >= 0 && spans[execSelf[c.exec]].error)
+                }
+                if failed && !childFailed { st.ownErrors += 1 }
+
+                // Steps: calls in start order; overlapping ones share a group.
+                let ordered = calls[e].sorted { ($0.start, $0.service) < ($1.start, $1.service) }
+                var group = [Int](repeating: 0, count: ordered.count)
+                var g = -1, groupEnd = Int64.min
+                var occurrences: [String: Int] = [:]
+                var slots: [SlotKey] = []
+                for (ci, c) in ordered.enumerated() {
+                    if c.start >= groupEnd { g += 1; groupEnd = c.end } else { groupEnd = max(groupEnd, c.end) }
+                    group[ci] = g
+                    let occ = occurrences[c.service, default: 0] + 1
+                    occurrences[c.service] = occ
+                    let key = SlotKey(service: c.service, occurrence: occ)
+                    slots.append(key)
+                    st.slotCount[key, default: 0] += 1
+                    st.slotOffset[key, default: 0] += Double(c.start - spans[r].start)
+                }
+                for x in slots.indices {
+                    for y in slots.indices where y > x {
+                        let (p, q) = slots[x] < slots[y] ? (slots[x], slots[y]) : (slots[y], slots[x])
+                        var v = st.pairs[PairKey(a: p, b: q)] ?? (0, 0)
+                        v.both += 1
+                        if group[x] == group[y] { v.same += 1 }
+                        st.pairs[PairKey(a: p, b: q)] = v
+                    }
+                }
+                stats[service] = st
+
+                if trueRoot[r] {
+                    if entries[service] == nil { entryOrder.append(service) }
+                    var en = entries[service] ?? Entry()
+                    en.count += 1
+                    en.first = min(en.first, spans[r].start)
+                    en.last = max(en.last, spans[r].start)
+                    entries[service] = en
+                }
+            }
+        }
+
+        // The scenario.
+        var notes: [String] = []
+        var rename: [String: String] = [:]
+        var used = Set<String>()
+        for s in order {
+            var n = ScenarioWriter.serviceName(s).name
+            while used.contains(n) { n += "-2" }
+            if n != s { notes.append("\(base): service '\(s)' is named '\(n)' in the scenario (the format allows letters, digits, '.', '_' and '-')") }
+            rename[s] = n
+            used.insert(n)
+        }
+        var draft = ImportDraft(name: ScenarioWriter.serviceName((base as NSString).deletingPathExtension).name,
+                                description: "Imported from the \(format.rawValue) trace export \(base) (\(traces) traces, \(all.count) spans).")
+        for s in order {
+            let st = stats[s]!
+            let name = rename[s]!
+            let sampleName = "samples-\(name).csv"
+            let allZero = st.samples.allSatisfy { $0 == 0 }
+            let kept = st.seen > st.samples.count ? ", \(st.samples.count) kept at random" : ""
+            let timeSource = "\(base): self time (span minus its calls) of \(st.executions) executions\(kept)"
+            var svc = DraftService(name: name, serviceTime: allZero ? Sourced("const(0s)", timeSource)
+                                   : Sourced("empirical(\(sampleName))", timeSource))
+            if !allZero { draft.samples.append(SampleFile(name: sampleName, milliseconds: st.samples, source: timeSource)) }
+            svc.replicas = Sourced(1, "default: traces do not say how many instances ran")
+            if st.ownErrors > 0 {
+                svc.errors = Sourced(Double(st.ownErrors) / Double(st.executions),
+                                     "\(base): \(st.ownErrors) of \(st.executions) executions failed with no failed call under them")
+            }
+            // Slots ordered by mean start offset, grouped when they usually overlapped.
+            let slots = st.slotCount.keys.sorted {
+                let (x, y) = (st.slotOffset[$0]! / Double(st.slotCount[$0]!), st.slotOffset[$1]! / Double(st.slotCount[$1]!))
+                return x != y ? x < y : $0 < $1
+            }
+            var groups: [[SlotKey]] = []
+            for key in slots {
+                if var last = groups.last, last.allSatisfy({ m in
+                    let (p, q) = m < key ? (m, key) : (key, m)
+                    guard let v = st.pairs[PairKey(a: p, b: q)], v.both > 0 else { return false }
+                    return 2 * v.same > v.both
+                }) {
+                    last.append(key)
+                    groups[groups.count - 1] = last
+                } else { groups.append([key]) }
+            }
+            for grp in groups {
+                let calls = grp.map { key -> DraftCall in
+                    let p = min(1, Double(st.slotCount[key]!) / Double(st.executions))
+                    return DraftCall(service: rename[key.service]!, probability: (p * 1e6).rounded() / 1e6)
+                }
+                let counts = grp.map { "\(st.slotCount[$0]!)" }.joined(separator: ", ")
+                let what = grp.count > 1 ? "overlapping calls" : "a call"
+                svc.steps.append(DraftStep(calls: calls, source: "\(base): \(what) in \(counts) of \(st.executions) executions"))
+            }
+            draft.services.append(svc)
+        }
+        IsotopeImporter.breakCycles(&draft, notes: &notes)
+
+        for s in entryOrder {
+            let e = entries[s]!
+            let rate: Sourced<Double>
+            if let r = options.rate { rate = Sourced(r, "--rate") } else if e.count >= 2 && e.last > e.first {
+                let secs = Double(e.last - e.first) / 1e9
+                rate = Sourced(Double(e.count - 1) / secs,
+                               "\(base): \(e.count) traces started here over \(ScenarioWriter.number((secs * 1000).rounded() / 1000))s")
+            } else {
+                rate = Sourced(10, "default: too few traces start here to measure a rate; use --rate")
+                notes.append("\(base): the rate into '\(rename[s]!)' is a default (10/s): \(e.count) trace(s) start there")
+            }
+            draft.traffic.append(DraftTraffic(name: "to-" + rename[s]!, to: rename[s]!,
+                                              toSource: "\(base): \(e.count) root spans", rate: rate))
+        }
+        if draft.traffic.isEmpty, let first = draft.services.first {
+            draft.traffic.append(DraftTraffic(name: "to-" + first.name, to: first.name, toSource: "default: no trace has its root span",
+                                              rate: Sourced(options.rate ?? 10, "default: no root spans")))
+            notes.append("\(base): no trace has a root span; traffic goes to '\(first.name)' at a default rate")
+        }
+        if orphans > 0 { notes.append("\(base): \(orphans) spans name a parent missing from their trace; their subtrees count for the call graph and self times, not as traffic") }
+        if clamped > 0 { notes.append("\(base): \(clamped) spans started before or ended after their parent (clock skew between hosts?); clamped into the parent") }
+        if duplicates > 0 { notes.append("\(base): \(duplicates) spans repeat an id already seen in their trace; ignored") }
+        if order.contains("unknown_service") { notes.append("\(base): some spans name no service; they are imported as 'unknown_service'") }
+        notes.append("\(base): replicas, workers and policies are not in traces: defaults are written (combine with `topsim import kubernetes --graph`)")
+        draft.topologies = ImportDraft.defaultTopologies()
+        draft.notes = notes
+        return draft
+    }
+}

@@ -1,0 +1,107 @@
+import Calibration
+import Foundation
+@testable import Importers
+import Scenario
+import SimCore
+import Topology
+import XCTest
+
+/// `topsim import kubernetes`: Fixtures/kubernetes/timeout (a VirtualService timeout over a
+/// slow service) and Fixtures/kubernetes/mesh (a folder: workloads, Istio policies, a Kong decK
+/// file) on the isotope shop graph.
+final class KubernetesImportTests: XCTestCase {
+    /// web calls payment, which sleeps 3 s; the VirtualService gives payment's route
+    /// `timeout: 2s`. In the sidecar mesh every request times out (2 s < 3 s; the route
+    /// timeout covers every try); with no proxy (`none`) none does. At 5/s, payment holds
+    /// about 5 × 3 = 15 requests, below its 4 × 16 workers, so nothing else fails.
+    func testVirtualServiceTimeoutOverASlowerServiceTimesOutEveryRequest() throws {
+        let d = try KubernetesImporter.importPaths([Fixtures.path("kubernetes/timeout/payment.yaml")],
+                                                   options: .init(graph: Fixtures.path("kubernetes/timeout/graph.yaml"), rate: 5))
+        XCTAssertEqual(d.services.first { $0.name == "payment" }?.replicas?.value, 4)  // Deployment payment-v1 via Service payment
+        let sidecarPolicies = d.topologies.first { $0.kind == "sidecar" }?.policies
+        XCTAssertEqual(sidecarPolicies?.first?.key, "timeout")
+        XCTAssertEqual(sidecarPolicies?.first?.value, "2s")
+        let s = try ScenarioLoader.parse(text: ScenarioWriter.write(d, header: []), fileName: "t.yaml")
+        let r = try Runner.run(s, options: .init(duration: 20_000_000_000, jobs: 2))
+        let mesh = try XCTUnwrap(r.topologies.first { $0.spec.name == "sidecar" }).runs[0]
+        XCTAssertGreaterThan(mesh.requests, 50)
+        XCTAssertEqual(mesh.errorCount(.timeout), mesh.requests)
+        let direct = try XCTUnwrap(r.topologies.first { $0.spec.name == "none" }).runs[0]
+        XCTAssertGreaterThan(direct.requests, 50)
+        XCTAssertEqual(direct.succeeded, direct.requests)
+    }
+
+    func meshDraft() throws -> ImportDraft {
+        try KubernetesImporter.importPaths([Fixtures.path("kubernetes/mesh")],
+                                           options: .init(graph: Fixtures.path("isotope/shop.yaml")))
+    }
+
+    /// The DestinationRule's outlierDetection shows in the sidecar topology's effective
+    /// policies (preset ← scenario ← topology), formatted as `topsim presets` prints them:
+    /// consecutiveGatewayErrors 3 (the smaller of 3 and consecutive5xxErrors 7), interval 5s,
+    /// baseEjectionTime 15s, maxEjectionPercent 40.
+    func testOutlierDetectionAppearsInTheEffectivePolicies() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try Fixtures.load(try meshDraft(), in: dir)
+        let t = try XCTUnwrap(s.topologies.first { $0.name == "sidecar" })
+        let preset = try XCTUnwrap(PresetRegistry.preset(named: t.preset ?? "istio-envoy"))
+        let effective = preset.policies.overlaid(by: s.policies.overlaid(by: t.policies ?? Policies()))
+        let od = try XCTUnwrap(effective.outlierDetection)
+        XCTAssertEqual(od.consecutiveErrors, 3)
+        XCTAssertEqual(od.interval, 5_000_000_000)
+        XCTAssertEqual(od.ejection, 15_000_000_000)
+        XCTAssertEqual(od.maxEjectionPercent, 0.4, accuracy: 1e-12)
+        let shown = PresetFormat.outlier(od)
+        XCTAssertTrue(shown.hasPrefix("3 consecutive errors, interval 5s, ejection 15s"), shown)
+        XCTAssertTrue(shown.contains("max 40% ejected"), shown)
+        // The rest of the Istio mapping.
+        XCTAssertEqual(effective.timeout, 800_000_000)
+        XCTAssertEqual(effective.perTryTimeout, 250_000_000)
+        XCTAssertEqual(effective.retries?.attempts, 3)
+        XCTAssertEqual(effective.retries?.on, [.serverError, .reset, .connectFailure])
+        XCTAssertEqual(effective.circuitBreakers?.maxConnections, 100)
+        XCTAssertEqual(effective.circuitBreakers?.maxPendingRequests, 50)
+        XCTAssertEqual(effective.circuitBreakers?.maxRequests, 200)
+        XCTAssertEqual(effective.circuitBreakers?.maxRetries, 4)
+        XCTAssertEqual(effective.connectTimeout, 2_000_000_000)
+        XCTAssertEqual(effective.loadBalancing, .leastRequest)
+        XCTAssertEqual(t.mtls, .strict)
+        // Kong: the gateway topology, its retries, read timeout per try, and the rate limit.
+        let g = try XCTUnwrap(s.topologies.first { $0.kind == .gateway })
+        XCTAssertEqual(g.preset, "kong")
+        XCTAssertEqual(g.policies?.retries?.attempts, 2)
+        XCTAssertEqual(g.policies?.perTryTimeout, 1_500_000_000)
+        XCTAssertEqual(g.policies?.connectTimeout, 3_000_000_000)
+        XCTAssertEqual(g.policies?.rateLimit?.perConsumer, 20)
+        XCTAssertEqual(g.policies?.rateLimit?.scope, .cluster)
+        XCTAssertEqual(g.policies?.rateLimit?.failOpen, false)
+    }
+
+    func testWorkloadsAndUnmappedFieldsAreNoted() throws {
+        let d = try meshDraft()
+        // Deployment frontend-v2 is selected by Service frontend; StatefulSet stock; catalog from a List.
+        XCTAssertEqual(d.services.first { $0.name == "frontend" }?.replicas?.value, 3)
+        XCTAssertEqual(d.services.first { $0.name == "stock" }?.replicas?.value, 5)
+        XCTAssertEqual(d.services.first { $0.name == "catalog" }?.replicas?.value, 2)
+        for expected in ["HorizontalPodAutoscaler resource skipped", "terminationGracePeriodSeconds 45 not mapped",
+                         "resources (cpu 1) not mapped", "retriable-4xx not mapped", "localityLbSetting not mapped",
+                         "write_timeout not mapped", "config.hour not mapped", "plugin cors not mapped"] {
+            XCTAssertTrue(d.notes.contains { $0.contains(expected) }, expected)
+        }
+    }
+
+    func testWithoutAGraphEveryWorkloadGetsTraffic() throws {
+        let d = try KubernetesImporter.importPaths([Fixtures.path("kubernetes/mesh/workloads.yaml")])
+        XCTAssertEqual(d.services.map(\.name), ["frontend", "stock", "catalog"])
+        XCTAssertEqual(d.traffic.map(\.to), ["frontend", "stock", "catalog"])
+        XCTAssertTrue(d.notes.contains { $0.contains("no call graph") })
+        XCTAssertNoThrow(try ScenarioLoader.parse(text: ScenarioWriter.write(d, header: []), fileName: "k.yaml"))
+    }
+
+    func testRetryOnClasses() {
+        let (m, u) = KubernetesImporter.retryOn("5xx, gateway-error,reset,connect-failure,refused-stream,503,retriable-4xx,cancelled")
+        XCTAssertEqual(m, ["5xx", "gateway-error", "reset", "connect-failure", "refused-stream", "unavailable"])
+        XCTAssertEqual(u, ["retriable-4xx", "cancelled"])
+    }
+}

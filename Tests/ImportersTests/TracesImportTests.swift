@@ -1,0 +1,194 @@
+import Foundation
+@testable import Importers
+import Report
+import Scenario
+import SimCore
+import Topology
+import XCTest
+
+/// `topsim import traces`: hand-written Jaeger and Zipkin exports whose values are derived in
+/// the comments, a round trip through `topsim run --trace-sample`'s OTLP output, and a large export.
+final class TracesImportTests: XCTestCase {
+    /// Fixtures/traces/jaeger.json, by hand (times in µs):
+    /// - trace t1: web 0..10000 calls api (client span 1000..5000) and db (client 1000..6000):
+    ///   they overlap, a parallel group. web's self time = 10000 − |[1000, 6000]| = 5000 µs = 5 ms;
+    ///   api's = 3 ms (its server span, no calls), db's = 4.5 ms.
+    /// - trace t2 at 100000: web 100000..108000 calls api (client 101000..103000); api's server
+    ///   span starts at 100500, before its parent (clock skew): clamped to 101000..101500, 0.5 ms.
+    ///   web's self = 8 − 2 = 6 ms. A cache span names a parent missing from the trace: counted,
+    ///   not an entry.
+    /// So: web calls [api, {db, 1 of 2 = 50%}]; rate (2 − 1) roots / 0.1 s = 10/s.
+    func testJaegerExport() throws {
+        let d = try TracesImporter.importFile(Fixtures.path("traces/jaeger.json"))
+        XCTAssertEqual(d.services.map(\.name), ["web", "api", "db", "cache"])
+        let web = d.services[0]
+        XCTAssertEqual(web.steps.count, 1)
+        XCTAssertEqual(web.steps[0].calls, [DraftCall(service: "api"), DraftCall(service: "db", probability: 0.5)])
+        XCTAssertEqual(samples(d, "web"), [5, 6])
+        XCTAssertEqual(samples(d, "api"), [3, 0.5])
+        XCTAssertEqual(samples(d, "db"), [4.5])
+        XCTAssertEqual(d.traffic.map(\.to), ["web"])
+        XCTAssertEqual(d.traffic[0].rate.value, 10, accuracy: 1e-9)
+        XCTAssertTrue(d.notes.contains { $0.contains("1 spans name a parent missing") })
+        XCTAssertTrue(d.notes.contains { $0.contains("1 spans started before or ended after their parent") })
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertNoThrow(try Fixtures.load(d, in: dir))
+    }
+
+    /// Fixtures/traces/zipkin.json, by hand: shared client/server spans (one id). Trace a1: web
+    /// 0..10 ms calls api (client 2..5 ms) then db (client 6..8 ms): no overlap, two steps;
+    /// web's self = 10 − 3 − 2 = 5 ms, api's 2 ms, db's 1.5 ms and failed (tags.error) with no
+    /// call under it: errors 1 of 1. Trace a2, 0.5 s later: web 6 ms calls api (client 3 ms):
+    /// web 3 ms, api 1 ms. db is called in 1 of 2: 50%. Rate: 1 / 0.5 s = 2/s.
+    func testZipkinExport() throws {
+        let d = try TracesImporter.importFile(Fixtures.path("traces/zipkin.json"))
+        XCTAssertEqual(d.services.map(\.name), ["web", "api", "db"])
+        XCTAssertEqual(d.services[0].steps.map(\.calls), [[DraftCall(service: "api")], [DraftCall(service: "db", probability: 0.5)]])
+        XCTAssertEqual(samples(d, "web"), [5, 3])
+        XCTAssertEqual(samples(d, "api"), [2, 1])
+        XCTAssertEqual(samples(d, "db"), [1.5])
+        XCTAssertEqual(d.services[2].errors?.value, 1)
+        XCTAssertEqual(d.traffic[0].rate.value, 2, accuracy: 1e-9)
+    }
+
+    func samples(_ d: ImportDraft, _ service: String) -> [Double] {
+        d.samples.first { $0.name == "samples-\(service).csv" }?.milliseconds ?? []
+    }
+
+    static let roundTrip = """
+        scenario: roundtrip
+        duration: 40s
+        warmup: 2s
+        services:
+          front:
+            replicas: 4
+            workers: 64
+            service_time: exp(2ms)
+            calls:
+              - auth
+              - [cart, { service: recs, probability: 40% }]
+          auth: { replicas: 2, workers: 64, service_time: const(1ms) }
+          cart: { replicas: 2, workers: 64, service_time: lognormal(mean: 3ms, cv: 0.5), calls: [db] }
+          recs: { replicas: 2, workers: 64, service_time: uniform(1ms, 5ms) }
+          db: { replicas: 2, workers: 64, service_time: exp(1ms) }
+        traffic:
+          - { name: shoppers, to: front, rate: 100/s }
+        topologies:
+          - { name: direct, kind: none }
+          - { name: mesh, kind: sidecar, preset: istio-envoy }
+        """
+
+    /// Kolmogorov–Smirnov distance between samples and a CDF.
+    func ks(_ xs: [Double], _ cdf: (Double) -> Double) -> Double {
+        let s = xs.sorted(), n = Double(s.count)
+        var d = 0.0
+        for (i, x) in s.enumerated() {
+            let f = cdf(x)
+            d = max(d, abs(f - Double(i) / n), abs(Double(i + 1) / n - f))
+        }
+        return d
+    }
+
+    /// Traces from `topsim run --trace-sample 3000` imported again give the same call graph and
+    /// service-time distributions within sampling error (n = 3000 traces of the first
+    /// topology, `direct`):
+    /// - recs' probability 40%: standard error √(0.4·0.6/3000) = 0.0089; tolerance 4σ = 0.036.
+    /// - service times: the KS distance of n samples from their true CDF stays below
+    ///   1.95/√n (α = 0.001): 0.036 for front, cart and db (n = 3000), 0.056 for recs (n ≈ 1200);
+    ///   auth's const(1ms) comes back as exactly 1 ms; cart's lognormal mean 3 ms (sd 1.5 ms)
+    ///   within 4·1.5/√3000 = 0.11 ms.
+    /// - rate 100/s: (n − 1)/T has relative error 1/√n = 1.8%; tolerance 4σ = 7.3/s.
+    /// Then the imported scenario runs and its app traversals per request equal the
+    /// executions per trace (front, auth, cart, db + recs on p̂): the run's own sampling
+    /// error over 100/s × 20 s: √(0.24/2000) = 0.011, the traces' √(0.24/3000) = 0.009;
+    /// combined 0.014, tolerance 4σ ≈ 0.06.
+    func testRoundTripThroughTraceSample() throws {
+        let s = try ScenarioLoader.parse(text: Self.roundTrip, fileName: "roundtrip.yaml")
+        var o = Runner.Options(jobs: 2)
+        o.traceSample = 3000
+        let r = try Runner.run(s, options: o)
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("traces.json")
+        try Data(Reports.tracesJSON(r).utf8).write(to: json)
+
+        let d = try TracesImporter.importFile(json.path)
+        XCTAssertTrue(d.notes.contains { $0.contains("imported 'direct'") })
+        XCTAssertEqual(Set(d.services.map(\.name)), ["front", "auth", "cart", "recs", "db"])
+        let front = try XCTUnwrap(d.services.first { $0.name == "front" })
+        // cart and recs start together: their order inside the group is immaterial.
+        XCTAssertEqual(front.steps.map { $0.calls.map(\.service).sorted() }, [["auth"], ["cart", "recs"]])
+        func p(_ name: String) -> Double { front.steps.flatMap(\.calls).first { $0.service == name }?.probability ?? -1 }
+        XCTAssertEqual(p("auth"), 1)
+        XCTAssertEqual(p("cart"), 1)
+        XCTAssertEqual(p("recs"), 0.4, accuracy: 0.036)
+        XCTAssertEqual(d.services.first { $0.name == "cart" }?.steps.map { $0.calls.map(\.service) }, [["db"]])
+        for leaf in ["auth", "recs", "db"] { XCTAssertEqual(d.services.first { $0.name == leaf }?.steps.count, 0, leaf) }
+
+        let frontS = samples(d, "front"), recs = samples(d, "recs"), db = samples(d, "db"), cart = samples(d, "cart")
+        XCTAssertEqual(frontS.count, 3000)
+        XCTAssertLessThan(ks(frontS) { 1 - exp(-$0 / 2) }, 1.95 / sqrt(Double(frontS.count)))
+        XCTAssertLessThan(ks(db) { 1 - exp(-$0 / 1) }, 1.95 / sqrt(Double(db.count)))
+        XCTAssertLessThan(ks(recs) { min(1, max(0, ($0 - 1) / 4)) }, 1.95 / sqrt(Double(recs.count)))
+        XCTAssertEqual(cart.reduce(0, +) / Double(cart.count), 3, accuracy: 0.11)
+        XCTAssertEqual(Set(samples(d, "auth")), [1])
+        XCTAssertEqual(d.traffic.count, 1)
+        XCTAssertEqual(d.traffic[0].rate.value, 100, accuracy: 7.3)
+
+        // The imported scenario runs with the traces' structure.
+        let executions = 4 + p("recs")
+        let imported = try Fixtures.load(d, in: dir)
+        let run = try Runner.run(imported, options: .init(duration: 20_000_000_000, jobs: 2))
+        for t in run.topologies {
+            XCTAssertEqual(Fixtures.appTraversalsPerRequest(t.runs[0]), executions, accuracy: 0.06, t.spec.name)
+        }
+    }
+
+    /// A large export: 40,000 traces of 4 spans (160,000 spans, about 30 MB of OTLP JSON) with
+    /// at most 1,000 samples kept per service (reservoir sampling): the counts are exact and
+    /// the samples bounded. (Timing and memory are measured in docs/import.md, not asserted.)
+    func testLargeExportKeepsBoundedSamples() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let traces = 40_000
+        var out = "{\"resourceSpans\":["
+        for (si, svc) in ["edge", "api"].enumerated() {
+            out += (si > 0 ? "," : "") + "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"\(svc)\"}}]},\"scopeSpans\":[{\"spans\":["
+            for t in 0..<traces {
+                let base = t * 1_000_000
+                let tid = String(format: "%032x", t + 1)
+                func span(_ id: Int, _ parent: Int?, _ kind: Int, _ s: Int, _ e: Int) -> String {
+                    "{\"traceId\":\"\(tid)\",\"spanId\":\"\(String(format: "%016x", id))\"" + (parent.map { ",\"parentSpanId\":\"\(String(format: "%016x", $0))\"" } ?? "")
+                        + ",\"name\":\"s\",\"kind\":\(kind),\"startTimeUnixNano\":\"\(base + s)\",\"endTimeUnixNano\":\"\(base + e)\"}"
+                }
+                // edge: server 0..900µs, a client span 100..600µs; api: server 200..500µs, an internal span.
+                let spans = svc == "edge" ? [span(1, nil, 2, 0, 900_000), span(2, 1, 3, 100_000, 600_000)]
+                    : [span(3, 2, 2, 200_000, 500_000), span(4, 3, 1, 250_000, 300_000)]
+                out += (t > 0 ? "," : "") + spans.joined(separator: ",")
+            }
+            out += "]}]}"
+        }
+        out += "]}"
+        let file = dir.appendingPathComponent("big.json")
+        try Data(out.utf8).write(to: file)
+        XCTAssertGreaterThan(out.utf8.count, 20_000_000)
+        let d = try TracesImporter.importFile(file.path, options: .init(maxSamples: 1000))
+        // edge's self time: 900 − 500 (its client span) = 400µs = 0.4 ms; api's 300µs = 0.3 ms.
+        XCTAssertEqual(samples(d, "edge").count, 1000)
+        XCTAssertEqual(Set(samples(d, "edge")), [0.4])
+        XCTAssertEqual(Set(samples(d, "api")), [0.3])
+        XCTAssertTrue(d.services[0].serviceTime.source.contains("of \(traces) executions, 1000 kept at random"))
+        // 40,000 roots 1 ms apart: (40000 − 1) / 39.999 s = 1000/s.
+        XCTAssertEqual(d.traffic[0].rate.value, 1000, accuracy: 1e-6)
+    }
+
+    func testNotATraceExportIsAnError() throws {
+        XCTAssertThrowsError(try TracesImporter.importData(Data("{\"foo\": 1}".utf8), file: "x.json")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("x.json:1:1: error: not a trace export"), "\(e)")
+        }
+        XCTAssertThrowsError(try TracesImporter.importData(Data("[{\"traceId\": 3}]".utf8), file: "z.json")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("z.json:1:1: error: not valid Zipkin v2 JSON"), "\(e)")
+        }
+    }
+}
