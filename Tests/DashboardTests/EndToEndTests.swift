@@ -87,9 +87,9 @@ final class EndToEndTests: XCTestCase {
         waitFor("the dashboard") { $0.contains("RUNNING") && $0.contains("Comparison") }
 
         _ = tmuxRun(["send-keys", "-t", "e2e", "?"])
-        waitFor("help overlay") { $0.contains("Keys") && $0.contains("restart with a new seed") }
+        waitFor("help overlay") { $0.contains("Keys") && $0.contains("restart from 0 with a new seed") }
         _ = tmuxRun(["send-keys", "-t", "e2e", "Escape"])
-        waitFor("help closed") { !$0.contains("restart with a new seed") }
+        waitFor("help closed") { !$0.contains("restart from 0 with a new seed") }
 
         _ = tmuxRun(["send-keys", "-t", "e2e", "Space"])
         waitFor("paused") { $0.contains("PAUSED") }
