@@ -1,6 +1,6 @@
 #ifndef TOPSIM_CNCURSESW_SHIM_H
 #define TOPSIM_CNCURSESW_SHIM_H
-/* SwiftPM drops pkg-config's -D flags, so the wide-character API is switched on here. */
+/* The wide-character API is switched on here: the package reads no pkg-config flags (Package.swift). */
 #ifndef NCURSES_WIDECHAR
 #define NCURSES_WIDECHAR 1
 #endif

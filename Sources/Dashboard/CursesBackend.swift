@@ -52,10 +52,12 @@ public func terminalProblem(environment: [String: String]) -> String? {
 }
 
 /// Runs the dashboard in the terminal until `q` or SIGINT/SIGTERM; returns the exit status.
-/// The source moves to a simulation thread; this thread owns the terminal.
-public func runTerminalDashboard<S: SnapshotSource>(source: sending S, seed: UInt64, glyphs: Glyphs? = nil) -> Int32 {
+/// The source moves to a simulation thread; this thread owns the terminal. `speed` is the
+/// starting speed in simulated seconds per wall second (`tui --speed`).
+public func runTerminalDashboard<S: SnapshotSource>(source: sending S, seed: UInt64, speed: Double = UIState.defaultSpeed,
+                                                    glyphs: Glyphs? = nil) -> Int32 {
     let runner = SimulationRunner(source: source)
-    var app = CursesApp(runner: runner, seed: seed, forcedGlyphs: glyphs)
+    var app = CursesApp(runner: runner, seed: seed, speed: speed, forcedGlyphs: glyphs)
     let status = app.run()
     runner.stop()
     let sig = terminationSignal.load(ordering: .relaxed)
@@ -116,10 +118,10 @@ private struct CursesApp {
     var roleAttrs: [attr_t] = []
     var rolePairs: [Int16] = []
 
-    init(runner: SimulationRunner, seed: UInt64, forcedGlyphs: Glyphs?) {
+    init(runner: SimulationRunner, seed: UInt64, speed: Double, forcedGlyphs: Glyphs?) {
         self.runner = runner
         self.forcedGlyphs = forcedGlyphs
-        ui = UIState(topologyCount: runner.snapshot.topologies.count, seed: seed)
+        ui = UIState(topologyCount: runner.snapshot.topologies.count, seed: seed, speed: speed)
     }
 
     mutating func run() -> Int32 {
@@ -144,9 +146,10 @@ private struct CursesApp {
         setupColors()
 
         var lastSteps = 0
+        var lastJumps = 0
         var lastRestarts = 0
         var lastPaused = false
-        var lastSpeed = ui.speedIndex
+        var lastSpeed = ui.speed
         runner.setSpeed(ui.speed)
         var wch: wint_t = 0
         // Test hook: crash on purpose after N ms, to check that a crash restores the terminal.
@@ -172,9 +175,11 @@ private struct CursesApp {
             if ui.quit { break }
             // Tell the simulation what changed.
             if ui.paused != lastPaused { runner.setPaused(ui.paused); lastPaused = ui.paused }
-            if ui.speedIndex != lastSpeed { runner.setSpeed(ui.speed); lastSpeed = ui.speedIndex }
-            if ui.stepRequests != lastSteps { runner.step(count: ui.stepRequests - lastSteps); lastSteps = ui.stepRequests }
+            if ui.speed != lastSpeed { runner.setSpeed(ui.speed); lastSpeed = ui.speed }
+            // A restart first, so that steps and jumps pressed after it act on the new run.
             if ui.restarts != lastRestarts { runner.restart(seed: ui.seed); lastRestarts = ui.restarts }
+            if ui.stepRequests != lastSteps { runner.step(count: ui.stepRequests - lastSteps); lastSteps = ui.stepRequests }
+            if ui.faultJumps != lastJumps { runner.jumpToNextFault(count: ui.faultJumps - lastJumps); lastJumps = ui.faultJumps }
 
             if resized { previous = nil }
             let snap = runner.snapshot

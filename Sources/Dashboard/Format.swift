@@ -37,6 +37,11 @@ enum Fmt {
         return fixed(Double(n) / 1_000_000, 1) + "M"
     }
 
+    /// A speed factor: "0.25x", "32x" (whole numbers from 1x up).
+    static func speed(_ x: Double) -> String {
+        x < 1 ? fixed(x, 2) + "x" : fixed(x, 0) + "x"
+    }
+
     static func seconds(_ s: Double) -> String {
         s < 1000 ? fixed(s, 1) + "s" : fixed(s, 0) + "s"
     }

@@ -129,13 +129,16 @@ struct Painter {
         case .finished: badge = g.unicode ? " ■ FINISHED " : " # FINISHED "; badgeRole = .accent
         }
         var x = grid.put(badge, x: 0, y: y, role: badgeRole, attrs: [.bold, .reverse])
-        let speed = UIState.speeds[min(max(ui.speedIndex, 0), UIState.speeds.count - 1)]
-        let speedText = speed < 1 ? Fmt.fixed(speed, 2) + "x" : Fmt.fixed(speed, 0) + "x"
+        var speedText = Fmt.speed(ui.speed)
+        // What the machine keeps up with, when it falls short of what was asked (or exceeds it).
+        if state == .running, snap.achievedSpeed.isFinite, Fmt.speed(snap.achievedSpeed) != speedText {
+            speedText += " (real " + Fmt.speed(snap.achievedSpeed) + ")"
+        }
         x = grid.put(" t \(Fmt.seconds(snap.simSeconds)) / \(Fmt.seconds(snap.durationSeconds))  \(speedText) ",
                      x: x, y: y, role: .statusBar, attrs: .bold)
         let keys: [(String, String)] = [
-            ("space", ui.paused ? "resume" : "pause"), ("+/-", "speed"), (".", "step"), ("tab", "select"),
-            ("enter", "details"), ("r", "restart"), ("?", "help"), ("q", "quit"),
+            ("space", ui.paused ? "resume" : "pause"), ("+/-", "speed"), ("n", "next fault"), (".", "step"),
+            ("tab", "select"), ("enter", "details"), ("r", "replay"), ("?", "help"), ("q", "quit"),
         ]
         // Keys that do not fit are dropped from the right, except help and quit which always show.
         let always = keys.suffix(2)
@@ -201,7 +204,9 @@ struct Painter {
 
         metric("p50 ms", tops.map(\.p50Ms), .lower, { Fmt.ms($1) })
         metric("p99 ms", tops.map(\.p99Ms), .lower, { Fmt.ms($1) })
-        metric("success", tops.map(\.successRate), .higher, { Fmt.percent($1) },
+        // The recent windows' success (the health glyphs' figure); the whole run's is in the details.
+        let successLabel = snap.recentSeconds > 0 ? "success " + Fmt.fixed(snap.recentSeconds, 0) + "s" : "success"
+        metric(successLabel, tops.map(\.currentSuccessRate), .higher, { Fmt.percent($1) },
                role: { _, v in Health.classify(errorRate: 1 - v).role })
         metric(expandedErrors ? "throughput rps" : "rps", tops.map(\.throughputRps), .higher, { Fmt.fixed($1, 0) })
         if expandedErrors {
@@ -590,7 +595,12 @@ struct Painter {
         line("latency", "p50 " + Fmt.ms(t.p50Ms) + " ms   p99 " + Fmt.ms(t.p99Ms) + " ms")
         line("failures took", t.failedP99Ms.isFinite
              ? "p50 " + Fmt.ms(t.failedP50Ms) + " ms   p99 " + Fmt.ms(t.failedP99Ms) + " ms" : "- (none failed)")
-        line("success", Fmt.percent(t.successRate) + "   incomplete \(t.incomplete)", role: t.health.role)
+        if snap.recentSeconds > 0 {
+            line("success", "last " + Fmt.fixed(snap.recentSeconds, 0) + "s " + Fmt.percent(t.currentSuccessRate)
+                 + "   whole run " + Fmt.percent(t.successRate) + "   incomplete \(t.incomplete)", role: t.health.role)
+        } else {
+            line("success", Fmt.percent(t.successRate) + "   incomplete \(t.incomplete)", role: t.health.role)
+        }
         line("errors", ErrorCause.allCases.map { "\($0.short) \(t.errors[$0] ?? 0)" }.joined(separator: "  ")
              + "  (total \(t.totalErrors))")
         line("proxies", "\(t.proxies)   memory \(Fmt.fixed(t.proxyMemoryMB, 0)) MB   vCPU \(Fmt.fixed(t.proxyVCPU, 2))")

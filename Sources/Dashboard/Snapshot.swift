@@ -203,6 +203,10 @@ public struct TopologyView: Sendable, Equatable {
     public var proxyCostPerMonth: Double = .nan
     /// Per service, its own time on the critical path (empty: unknown).
     public var services: [ServiceShareView] = []
+    /// Fraction 0...1 of the requests finished in the recent windows
+    /// (`DashboardSnapshot.recentSeconds`) that succeeded; NaN when none finished there
+    /// (or the source does not say), and `successRate`, the whole run's, stands in.
+    public var recentSuccessRate: Double = .nan
 
     public init(name: String, kind: TopologyKind, requests: Int, p50Ms: Double, p99Ms: Double,
                 successRate: Double, throughputRps: Double, errors: [ErrorCause: Int],
@@ -225,7 +229,10 @@ public struct TopologyView: Sendable, Equatable {
     }
 
     public var totalErrors: Int { errors.values.reduce(0, +) }
-    public var health: Health { Health.classify(errorRate: 1 - successRate) }
+    /// The success rate the table and the health glyph show: the recent windows' when known,
+    /// so a topology that recovered from a fault shows healthy again.
+    public var currentSuccessRate: Double { recentSuccessRate.isFinite ? recentSuccessRate : successRate }
+    public var health: Health { Health.classify(errorRate: 1 - currentSuccessRate) }
 }
 
 public struct FaultView: Sendable, Equatable {
@@ -258,6 +265,11 @@ public struct DashboardSnapshot: Sendable, Equatable {
     public var runState: RunState
     public var topologies: [TopologyView]
     public var faults: [FaultView]
+    /// Simulated seconds covered by `TopologyView.recentSuccessRate` (0: no recent figure).
+    public var recentSeconds: Double = 0
+    /// Simulated seconds per wall second actually achieved lately (set by `SimulationRunner`
+    /// while running; NaN when paused, jumping, finished or headless).
+    public var achievedSpeed: Double = .nan
 
     public init(scenario: String, seed: UInt64, simSeconds: Double, durationSeconds: Double,
                 runState: RunState, topologies: [TopologyView], faults: [FaultView]) {

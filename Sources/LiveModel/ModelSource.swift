@@ -25,6 +25,15 @@ public struct ModelSource: SnapshotSource {
         now = 0
     }
 
+    /// How far back the health glyphs and the success row look, simulated seconds.
+    /// assumption: 10 s. Short enough that a topology shows healthy again within seconds of
+    /// wall time after a fault ends (at 32x), long enough to hold ~4,000 requests in the
+    /// built-in comparison (~400 rps), so a lone error (0.025%) stays below the 0.1% threshold.
+    public static let recentSpanSeconds = 10.0
+
+    /// Windows in the recent span: at least one, however wide the scenario's `window`.
+    var recentWindows: Int { max(1, Int((Self.recentSpanSeconds / Nanos.toSeconds(scenario.window)).rounded())) }
+
     public var durationSeconds: Double { Nanos.toSeconds(scenario.duration) }
     public var stepSeconds: Double { Nanos.toSeconds(scenario.window) }
 
@@ -45,9 +54,11 @@ public struct ModelSource: SnapshotSource {
     }
 
     public func snapshot() -> DashboardSnapshot {
-        DashboardSnapshot(scenario: scenario.name, seed: seed, simSeconds: now, durationSeconds: durationSeconds,
-                          runState: now >= durationSeconds ? .finished : .running,
-                          topologies: sims.map(view), faults: faultViews())
+        var snap = DashboardSnapshot(scenario: scenario.name, seed: seed, simSeconds: now, durationSeconds: durationSeconds,
+                                     runState: now >= durationSeconds ? .finished : .running,
+                                     topologies: sims.map(view), faults: faultViews())
+        snap.recentSeconds = Double(recentWindows) * Nanos.toSeconds(scenario.window)
+        return snap
     }
 
     func faultViews() -> [FaultView] {
@@ -89,6 +100,10 @@ public struct ModelSource: SnapshotSource {
         let hopKinds = HopKind.allCases.count
         let cpTotal = Double(m.criticalPath.prefix(hopKinds).reduce(0, +))
         let n = Double(m.criticalPathRequests)
+        // The last closed windows: what the health glyph and the success row show.
+        let recent = m.windows.windows[max(0, closed - recentWindows)..<closed]
+        let recentRequests = recent.reduce(0) { $0 + $1.requests }
+        v.recentSuccessRate = recentRequests > 0 ? Double(recent.reduce(0) { $0 + $1.succeeded }) / Double(recentRequests) : .nan
         v.services = scenario.services.enumerated().map { k, svc in
             let own = Double(m.criticalPath[hopKinds + k])
             return ServiceShareView(name: svc.name, criticalMs: n > 0 ? own / n / 1e6 : .nan,

@@ -98,7 +98,10 @@ enum ExpectationParser {
             if let e = parseWindow() { return .failure(e) }
         }
         guard i < tokens.count else { return fail("missing a comparison after '\(lw)'; \(form)") }
-        guard case .op(let op) = tokens[i].tok else { return fail("expected a comparison (< <= > >= == !=); \(form)") }
+        guard case .op(let op) = tokens[i].tok else {
+            if case .word(let w) = tokens[i].tok, let c = w.first, "+-*/".contains(c) { return fail(Self.noArithmetic) }
+            return fail("expected a comparison (< <= > >= == !=); \(form)")
+        }
         i += 1
         guard i < tokens.count, case .word(let rw) = tokens[i].tok else {
             return fail("missing a value or TOPOLOGY.METRIC after '\(op.rawValue)'")
@@ -125,12 +128,19 @@ enum ExpectationParser {
         if i < tokens.count, tokens[i].tok == .word("in") {
             if let e = parseWindow() { return .failure(e) }
         }
-        guard i >= tokens.count else { return fail("unexpected text after the expectation") }
+        guard i >= tokens.count else {
+            // `a.p50 < b.p50 + 1ms`: say what is wrong rather than "unexpected".
+            if case .word(let w) = tokens[i].tok, let c = w.first, "+-*/".contains(c) { return fail(Self.noArithmetic) }
+            return fail("unexpected text after the expectation")
+        }
         if window != nil, lhs.service != nil || { if case .metric(let r) = rhs { return r.service != nil }; return false }() {
             return fail("a window 'in [START, END]' applies to a topology's metrics, not a service's", 0)
         }
         return .success(Expectation(text: text, lhs: lhs, op: op, rhs: rhs, window: window))
     }
+
+    static let noArithmetic = "arithmetic is not supported in an expectation: compare TOPOLOGY.METRIC with one value "
+        + "or one other TOPOLOGY.METRIC (e.g. \"a.p50 < b.p50\", or \"a.p50 < 21ms\" for a fixed margin)"
 
     static func looksNumeric(_ w: String) -> Bool {
         guard let c = w.first else { return false }
@@ -173,6 +183,18 @@ enum ExpectationParser {
         let allowed = service == nil ? Metric.all.filter { !$0.isServiceOnly } : Metric.serviceMetrics
         guard let metric = Metric(name: m), allowed.contains(metric) else {
             let names = allowed.map(\.name)
+            // `mesh.p50+1ms`: a metric with arithmetic glued on.
+            if let op = m.firstIndex(where: { "+-*/".contains($0) }), names.contains(String(m[..<op])) {
+                return .failure(ExpectationError(message: Self.noArithmetic, offset: metricOffset + m.distance(from: m.startIndex, to: op)))
+            }
+            // `mesh.errors`: a family of metrics, one per cause; no single one is "the" suggestion.
+            let family = names.filter { $0.hasPrefix(m + ".") }
+            if family.count > 1 {
+                return .failure(ExpectationError(
+                    message: "'\(m)' needs one of \(family.joined(separator: ", "))"
+                        + (m == "errors" && names.contains("error_rate") ? " (or error_rate: every cause, as a fraction)" : ""),
+                    offset: metricOffset))
+            }
             let what = service == nil ? "metric" : "service metric"
             let hint = service == nil && Metric(name: m)?.isServiceOnly == true
                 ? " ('\(m)' is per service: TOPOLOGY:SERVICE.\(m), e.g. mesh:payment.\(m))" : ""

@@ -41,13 +41,20 @@ public enum ScenarioLoader {
     /// Folders and devices are refused.
     static func readBounded(_ path: String, limit: Int) -> Result<Data, ReadFailure> {
         var st = stat()
-        guard stat(path, &st) == 0 else { return .failure(ReadFailure("cannot read the file")) }
+        // The operating system's reason ("No such file or directory", "Permission denied").
+        guard stat(path, &st) == 0 else { return .failure(ReadFailure("cannot read the file: " + String(cString: strerror(errno)))) }
         switch st.st_mode & S_IFMT {
         case S_IFREG, S_IFIFO: break
         case S_IFDIR: return .failure(ReadFailure("is a folder, not a scenario file"))
         default: return .failure(ReadFailure("is not a regular file"))
         }
-        guard let h = FileHandle(forReadingAtPath: path) else { return .failure(ReadFailure("cannot read the file")) }
+        guard let h = FileHandle(forReadingAtPath: path) else {
+            // FileHandle gives no reason: ask open(2) for it.
+            let fd = open(path, O_RDONLY)
+            let reason = fd < 0 ? String(cString: strerror(errno)) : "unknown reason"
+            if fd >= 0 { close(fd) }
+            return .failure(ReadFailure("cannot read the file: " + reason))
+        }
         defer { try? h.close() }
         do {
             let data = try h.read(upToCount: limit + 1) ?? Data()

@@ -229,7 +229,7 @@ extension ScenarioParser {
         } else if let implicit = Self.implicitTargets[kind] {
             fault.target = implicit
         } else {
-            error(f.pos, "a '\(kind.rawValue)' fault needs 'target' (\(targetHelp(kind)))")
+            error(f.pos, "a '\(kind.rawValue)' fault needs 'target' (\(targetHelp(kind, names: names, cluster: cluster)))")
         }
 
         switch kind {
@@ -282,11 +282,24 @@ extension ScenarioParser {
         return diagnostics.count == before ? fault : nil
     }
 
-    func targetHelp(_ kind: FaultKind) -> String {
-        let ex: [TargetClass: String] = [.service: "a service (payment)", .instance: "an instance (payment/0)",
-                                         .node: "a node (node-2)", .zone: "a zone", .gateway: "gateway",
+    /// What `kind` may target, with examples from the file itself (its first service, node
+    /// and zone) so that a hint never names something the scenario does not have.
+    func targetHelp(_ kind: FaultKind, names: [String] = [], cluster: Cluster? = nil) -> String {
+        let svc = names.first ?? "SERVICE"
+        let zone = cluster.flatMap { zonesWritten ? $0.zones.first : nil }.map { "a zone (\($0))" } ?? "a zone"
+        let ex: [TargetClass: String] = [.service: "a service (\(svc))", .instance: "an instance (\(svc)/0)",
+                                         .node: "a node (node-0)", .zone: zone, .gateway: "gateway",
                                          .gatewayReplica: "gateway/N", .controlPlane: "control-plane"]
         return (Self.targetsByKind[kind] ?? []).compactMap { ex[$0] }.joined(separator: ", ")
+    }
+
+    /// `payments-0` (a pod's name, as the dashboard and kubectl print it) for the instance
+    /// `payments/0`: the instance target when the service exists, else nil.
+    static func instanceWrittenAsPod(_ s: String, names: [String]) -> String? {
+        guard let dash = s.lastIndex(of: "-") else { return nil }
+        let svc = String(s[..<dash]), idx = s[s.index(after: dash)...]
+        guard names.contains(svc), !idx.isEmpty, idx.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return svc + "/" + idx
     }
 
     func resolveTarget(_ s: String, _ pos: Pos, kind: FaultKind, names: [String], services: [Service],
@@ -346,13 +359,18 @@ extension ScenarioParser {
             resolved = (.zone(zi), .zone)
         }
         guard let (target, cls) = resolved else {
+            if let instance = Self.instanceWrittenAsPod(s, names: names) {
+                error(pos, "unknown fault target '\(s)': an instance is written SERVICE/N", suggestion: instance)
+                return nil
+            }
             var candidates = names + cluster.zones + ["gateway", "control-plane"]
             candidates += (0..<min(cluster.nodes, 100)).map { "node-\($0)" }
-            error(pos, "unknown fault target '\(s)' (\(targetHelp(kind)))", suggestion: Suggest.closest(to: s, in: candidates))
+            error(pos, "unknown fault target '\(s)' (\(targetHelp(kind, names: names, cluster: cluster)))",
+                  suggestion: Suggest.closest(to: s, in: candidates))
             return nil
         }
         guard allowed.contains(cls) else {
-            error(pos, "a '\(kind.rawValue)' fault cannot target \(cls.rawValue) '\(s)'; it takes \(targetHelp(kind))")
+            error(pos, "a '\(kind.rawValue)' fault cannot target \(cls.rawValue) '\(s)'; it takes \(targetHelp(kind, names: names, cluster: cluster))")
             return nil
         }
         return target

@@ -80,22 +80,43 @@ enum Units {
         return SimTime(ns.rounded())
     }
 
+    /// Words people write for a rate's time unit, and the unit topsim spells it with.
+    static let perWords: [String: String] = [
+        "rps": "s", "qps": "s", "tps": "s", "hz": "s", "ps": "s",
+        "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+        "rpm": "m", "minute": "m", "minutes": "m", "mins": "m",
+        "hr": "h", "hour": "h", "hours": "h",
+    ]
+
     /// Per second.
     static func rate(_ raw: String) throws -> Double {
         let s = raw.trimmingCharacters(in: .whitespaces)
         guard let slash = s.firstIndex(of: "/") else {
-            if splitNumber(s) != nil {
-                throw UnitError(message: "'\(raw)' needs a time unit, e.g. \(s)/s")
+            if let (_, word) = splitNumber(s) {
+                // `300rps`, `300 qps`, `300hz`: the number alone, then /s (not `300rps/s`).
+                let number = String(s.dropLast(word.count)).trimmingCharacters(in: .whitespaces)
+                if let per = perWords[word.lowercased()] {
+                    throw UnitError(message: "'\(raw)': a rate is written COUNT/UNIT, e.g. \(number)/\(per)")
+                }
+                throw UnitError(message: "'\(raw)' needs a time unit, e.g. \(number)/s"
+                    + (word.isEmpty ? "" : " ('\(word)' is not one)"))
             }
             throw UnitError(message: "'\(raw)' is not a rate (write e.g. 800/s, 30/m, 5/ms)")
         }
         let numText = String(s[..<slash]).trimmingCharacters(in: .whitespaces)
         let unit = String(s[s.index(after: slash)...]).trimmingCharacters(in: .whitespaces)
         guard let (v, rest) = splitNumber(numText), rest.isEmpty else {
+            // `300req/s`, `300 requests/s`: what is counted goes without saying.
+            if let (_, word) = splitNumber(numText), !word.isEmpty {
+                let number = String(numText.dropLast(word.count)).trimmingCharacters(in: .whitespaces)
+                throw UnitError(message: "'\(raw)': write the number alone before the '/', e.g. \(number)/\(unit)")
+            }
             throw UnitError(message: "'\(raw)' is not a rate (write e.g. 800/s, 30/m, 5/ms)")
         }
         guard let per = rateUnits.first(where: { $0.0 == unit })?.1 else {
-            throw UnitError(message: "unknown rate unit '/\(unit)' in '\(raw)' (use /s, /m, /h, /ms or /us)")
+            let near = perWords[unit.lowercased()].map { "/" + $0 }
+            throw UnitError(message: "unknown rate unit '/\(unit)' in '\(raw)'"
+                + (near.map { " (did you mean '\(numText)\($0)'?)" } ?? " (use /s, /m, /h, /ms or /us)"))
         }
         let r = v * 1e9 / per
         guard r.isFinite, abs(r) <= 1e12 else { throw UnitError(message: "'\(raw)' is too large a rate (at most 1e12/s)") }
@@ -303,8 +324,11 @@ enum DistributionParser {
             let a = try args(["mean", "p99"])
             let mean = try dur(a[0]), p99 = try dur(a[1])
             guard let d = Distribution.lognormal(mean: mean, p99: p99) else {
+                // A tail heavier than any lognormal with that mean is real (GC pauses, cold caches):
+                // measured samples describe it where a formula cannot.
                 throw UnitError(message: "lognormal(): no lognormal has mean \(a[0]) and p99 \(a[1]) "
-                    + "(p99 must be above the mean and at most ~15x it)")
+                    + "(p99 must be above the mean and at most ~15x it); for a measured tail that heavy use "
+                    + "empirical(FILE), a file of samples next to the scenario")
             }
             return d
         case "erlang":

@@ -44,8 +44,10 @@ struct CapacityCommand: ParsableCommand {
     @Option(name: .long, help: "Measured simulated time per run, e.g. 2m (overrides the scenario's).")
     var duration: String?
 
-    @Option(name: .long, help: "Simulations run at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that the help says "the number of cores" once, not also this machine's count.
+    @Option(name: .customLong("jobs"), help: "Simulations run at once (default: the number of cores).")
+    var jobsOption: Int?
+    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
         if slos.isEmpty { throw ValidationError("give at least one --slo, e.g. --slo \"p99 < 200ms\"") }

@@ -35,8 +35,10 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Base seed (overrides every scenario's).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Simulations run at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that the help says "the number of cores" once, not also this machine's count.
+    @Option(name: .customLong("jobs"), help: "Simulations run at once (default: the number of cores).")
+    var jobsOption: Int?
+    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     /// Usage mistakes exit 2 like invalid input (CLI.md), with a one-line `error:`.
     func validate() throws {

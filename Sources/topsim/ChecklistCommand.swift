@@ -5,7 +5,7 @@ import Report
 struct ChecklistCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checklist",
-        abstract: "The seed's production-readiness checklist, evaluated for each topology of a scenario.",
+        abstract: "A production-readiness checklist, evaluated for each topology of a scenario.",
         discussion: """
         Control plane HA, sidecar resource limits, strict mTLS, per-consumer rate limits, gateway \
         replicas, access logs, tracing, configuration in version control, a load test (the peak \

@@ -19,6 +19,9 @@ struct PresetsCommand: ParsableCommand {
             var message = "error: unknown preset '\(name)'"
             if let s = PresetFormat.suggestion(for: name, among: PresetRegistry.names) {
                 message += " (did you mean '\(s)'?)"
+            } else {
+                // Nothing close: name them all, so the next try need not be a guess.
+                message += "; the presets are " + PresetRegistry.names.joined(separator: ", ")
             }
             FileHandle.standardError.write(Data((message + "\n").utf8))
             throw ExitCode(2)

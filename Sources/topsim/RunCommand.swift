@@ -11,7 +11,8 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a scenario's topologies on identical traffic and print a summary.",
         discussion: """
         With --out DIR, writes summary.csv, timeseries.csv, hops.csv, services.csv, proxies.csv, \
-        report.html, run.json (and faults.csv when the scenario has faults; traces.json with \
+        verdict.csv (which topology wins each criterion), report.html, run.json (and faults.csv when the \
+        scenario has faults; traces.json with \
         --trace-sample, access.log with --access-log); docs/outputs.md describes every column. Files are written whole or not at all; the same scenario \
         and seed give the same files whatever --jobs is.
         """)
@@ -37,8 +38,10 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Write access.log: every measured call in Envoy's access-log format.")
     var accessLog = false
 
-    @Option(name: .long, help: "Simulations run at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that the help says "the number of cores" once, not also this machine's count.
+    @Option(name: .customLong("jobs"), help: "Simulations run at once (default: the number of cores).")
+    var jobsOption: Int?
+    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }

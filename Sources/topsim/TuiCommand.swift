@@ -21,8 +21,12 @@ struct TuiCommand: ParsableCommand {
         commandName: "tui",
         abstract: "Open the live dashboard comparing the topologies (keys: ? for help, q to quit).",
         discussion: """
-        Without SCENARIO it opens the built-in comparison. --headless prints frames as plain \
-        text instead (no terminal needed): frame i of N is taken at simulated time duration*i/N.
+        Without SCENARIO it opens the built-in comparison. It runs at 32 simulated seconds per \
+        wall second unless --speed says otherwise, so the built-in comparison's first fault (3 \
+        simulated minutes in) shows after about 6 s; the status bar shows the speed the machine \
+        really achieves. Keys: n jumps to the next fault, r replays the same run, R starts \
+        again with a new seed. --headless prints frames as plain text instead (no terminal \
+        needed): frame i of N is taken at simulated time duration*i/N.
         """)
 
     @Argument(help: "Scenario file (YAML). Omit for the built-in comparison.")
@@ -39,6 +43,10 @@ struct TuiCommand: ParsableCommand {
 
     @Option(help: "Random seed (default: the scenario's).")
     var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Simulated seconds per wall second at the start; + and - change it.",
+                               valueName: "x"))
+    var speed: Double = UIState.defaultSpeed
 
     @Option(help: "Headless: topology to select (name or kind).")
     var select: String?
@@ -58,6 +66,9 @@ struct TuiCommand: ParsableCommand {
         guard let sz = Size(size) else { throw ValidationError("--size must look like 120x40") }
         guard sz.width <= Self.maxSide, sz.height <= Self.maxSide else {
             throw ValidationError("--size \(size) is too large: at most \(Self.maxSide)x\(Self.maxSide)")
+        }
+        guard speed.isFinite, speed > 0, speed <= UIState.maxSpeed else {
+            throw ValidationError("--speed must be a number above 0 and at most \(Int(UIState.maxSpeed)) (e.g. 32)")
         }
         guard frames > 0 else { throw ValidationError("--frames must be at least 1") }
         guard frames <= Self.maxFrames else { throw ValidationError("--frames must be at most \(Self.maxFrames)") }
@@ -89,7 +100,7 @@ struct TuiCommand: ParsableCommand {
         }
         var source = try makeDashboardSource(scenario: scenario, seed: seed)
         if headless {
-            var ui = UIState(topologyCount: source.snapshot().topologies.count, seed: source.seed)
+            var ui = UIState(topologyCount: source.snapshot().topologies.count, seed: source.seed, speed: speed)
             if let select {
                 let names = source.snapshot().topologies
                 if let i = names.firstIndex(where: { $0.name == select || $0.kind.rawValue == select }) {
@@ -105,7 +116,7 @@ struct TuiCommand: ParsableCommand {
             return
         }
         let startSeed = source.seed
-        let status = runTerminalDashboard(source: source, seed: startSeed, glyphs: ascii ? .ascii : nil)
+        let status = runTerminalDashboard(source: source, seed: startSeed, speed: speed, glyphs: ascii ? .ascii : nil)
         if status != 0 { throw ExitCode(status) }
     }
 }

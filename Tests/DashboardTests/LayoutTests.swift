@@ -78,6 +78,36 @@ final class LayoutTests: XCTestCase {
         XCTAssertTrue(text.contains("control plane istiod 1/1 ●"))
     }
 
+    /// Health and the success row follow the recent windows: a topology that failed 30% of
+    /// its whole run (a past outage) but none of the last 10 s is healthy again, and the
+    /// details overlay keeps the whole run's figure.
+    func testHealthAndSuccessRowFollowTheRecentWindows() {
+        var snap = Fixtures.snapshot()
+        snap.recentSeconds = 10
+        snap.topologies[0].successRate = 0.70
+        snap.topologies[0].recentSuccessRate = 1.0
+        XCTAssertEqual(snap.topologies[0].health, .healthy)
+        let lines = layout(snap, ui, size: Size(width: 120, height: 40)).description.split(separator: "\n").map(String.init)
+        // The header cell of column 0: name and glyph at x 17..<37 (labels 17, columns (120-17-1)/5 = 20).
+        let header = String(Array(lines[2])[17..<37])
+        XCTAssertTrue(header.hasSuffix("direct ● "), "'\(header)'")
+        let success = lines.first { $0.hasPrefix(" success 10s") }
+        XCTAssertNotNil(success, "the row names its span")
+        XCTAssertTrue(String(Array(success!)[17..<37]).contains("100.00%"), success!)
+        var details = UIState(topologyCount: 5, seed: 1, selected: 0, overlay: .details)
+        details.selected = 0
+        let overlay = layout(snap, details, size: Size(width: 120, height: 40)).description
+        XCTAssertTrue(overlay.contains("last 10s 100.00%   whole run 70.00%"), overlay)
+        // And the other way: healthy over the run, failing now (15% errors in the last windows > 10%).
+        snap.topologies[0].successRate = 0.999
+        snap.topologies[0].recentSuccessRate = 0.85
+        XCTAssertEqual(snap.topologies[0].health, .failing)
+        // Without a recent figure (NaN: nothing finished lately) the whole run's stands in.
+        snap.topologies[0].recentSuccessRate = .nan
+        XCTAssertEqual(snap.topologies[0].currentSuccessRate, 0.999)
+        XCTAssertEqual(snap.topologies[0].health, .degraded)
+    }
+
     func testEveryPanelFitsAt80x24() {
         let text = layout(Fixtures.snapshot(), ui, size: Size(width: 80, height: 24)).description
         for title in ["Comparison", "Where the time goes", "Layout", "Faults", "RUNNING"] {

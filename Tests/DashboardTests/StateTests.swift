@@ -19,19 +19,39 @@ final class StateTests: XCTestCase {
 
     func testPlusSpeedsUpAndClamps() {
         XCTAssertEqual(Action(key: .char("+")), .faster)
-        XCTAssertEqual(start.speed, 1)
-        XCTAssertEqual(press(.char("+")).speed, 2)
+        // The default is 32x (UIState.defaultSpeed); + moves to the next listed speed.
+        XCTAssertEqual(start.speed, 32)
+        XCTAssertEqual(press(.char("+")).speed, 64)
         var s = start
         for _ in 0..<20 { s = press(.char("+"), s) }
-        XCTAssertEqual(s.speed, 64)
+        XCTAssertEqual(s.speed, 128)
     }
 
     func testMinusSlowsDownAndClamps() {
         XCTAssertEqual(Action(key: .char("-")), .slower)
-        XCTAssertEqual(press(.char("-")).speed, 0.5)
+        XCTAssertEqual(press(.char("-")).speed, 16)
         var s = start
         for _ in 0..<20 { s = press(.char("-"), s) }
         XCTAssertEqual(s.speed, 0.25)
+    }
+
+    /// A --speed between two listed speeds moves to the neighbouring listed ones.
+    func testSpeedOffTheListSnapsToItsNeighbours() {
+        let s = UIState(topologyCount: 5, seed: 42, speed: 10)
+        XCTAssertEqual(press(.char("+"), s).speed, 16)
+        XCTAssertEqual(press(.char("-"), s).speed, 8)
+        // Beyond the list's ends the key does nothing rather than jump back.
+        let fast = UIState(topologyCount: 5, seed: 42, speed: 500)
+        XCTAssertEqual(press(.char("+"), fast).speed, 500)
+        XCTAssertEqual(press(.char("-"), fast).speed, 128)
+    }
+
+    func testNAsksForTheNextFault() {
+        XCTAssertEqual(Action(key: .char("n")), .nextFault)
+        let s = press(.char("n"), press(.char(" ")))
+        XCTAssertEqual(s.faultJumps, 1)
+        XCTAssertTrue(s.paused, "a jump keeps the pause")
+        XCTAssertEqual(press(.char("n"), s).faultJumps, 2)
     }
 
     func testDotStepsAndPauses() {
@@ -81,13 +101,23 @@ final class StateTests: XCTestCase {
         XCTAssertEqual(press(.escape), start)
     }
 
-    func testRRestartsWithANewReproducibleSeed() {
+    func testRReplaysTheSameSeedKeepingThePause() {
+        XCTAssertEqual(Action(key: .char("r")), .replay)
         let paused = press(.char(" "))
         let s = press(.char("r"), paused)
         XCTAssertEqual(s.restarts, 1)
-        XCTAssertNotEqual(s.seed, start.seed)
+        XCTAssertEqual(s.seed, 42)
+        XCTAssertTrue(s.paused)
+        XCTAssertFalse(press(.char("r")).paused)
+    }
+
+    func testShiftRRestartsWithANewReproducibleSeed() {
+        XCTAssertEqual(Action(key: .char("R")), .newSeed)
+        let s = press(.char("R"))
+        XCTAssertEqual(s.restarts, 1)
         XCTAssertEqual(s.seed, UIState.nextSeed(after: 42))
-        XCTAssertFalse(s.paused)
+        XCTAssertNotEqual(s.seed, 42)
+        XCTAssertEqual(press(.char("R"), s).seed, UIState.nextSeed(after: UIState.nextSeed(after: 42)))
     }
 
     func testQQuits() {
@@ -116,5 +146,23 @@ final class StateTests: XCTestCase {
         XCTAssertTrue(done.row(23).contains("FINISHED"))
         XCTAssertTrue(done.row(23).contains("q quit"))
         XCTAssertTrue(done.row(23).contains("? help"))
+    }
+
+    /// The status bar shows the speed asked for and, running, the one achieved when they differ.
+    func testStatusBarShowsTheAchievedSpeed() {
+        let size = Size(width: 120, height: 40)
+        var snap = Fixtures.snapshot()
+        snap.achievedSpeed = 27.2
+        let ui = UIState(topologyCount: 5, seed: 1, speed: 64)
+        XCTAssertTrue(layout(snap, ui, size: size).row(39).contains("64x (real 27x)"))
+        // Keeping up: one figure (31.6 rounds to 32).
+        snap.achievedSpeed = 31.6
+        let kept = layout(snap, UIState(topologyCount: 5, seed: 1, speed: 32), size: size).row(39)
+        XCTAssertTrue(kept.contains("  32x ") && !kept.contains("real"), kept)
+        // Paused or finished: no achieved figure, whatever the snapshot says.
+        snap.achievedSpeed = 5
+        XCTAssertFalse(layout(snap, UIState(topologyCount: 5, seed: 1, paused: true), size: size).row(39).contains("real"))
+        snap.runState = .finished
+        XCTAssertFalse(layout(snap, ui, size: size).row(39).contains("real"))
     }
 }

@@ -43,11 +43,15 @@ final class CLIContractTests: XCTestCase {
             (["run", s, "--duration", "0s"], 2, "error: --duration 0s: the run must be longer than 0s"),
             (["run", s, "--duration", "90"], 2, "needs a unit"),
             (["run", s, "--duration", "2d"], 2, "error: --duration 2d: a run of 2d in windows of 1s makes 172800 windows"),
-            (["run", "\(dir)/missing.yaml"], 2, "missing.yaml:1:1: error: cannot read the file"),
+            (["run", "\(dir)/missing.yaml"], 2, "missing.yaml:1:1: error: cannot read the file: No such file or directory"),
             (["run", dir], 2, ":1:1: error: is a folder"),
             (["run", "/dev/zero"], 2, "/dev/zero:1:1: error: is not a regular file"),
             (["tui", "--headless", "--size", "100000x100000"], 2, "error: --size 100000x100000 is too large"),
             (["tui", "--headless", "--frames", "100000"], 2, "error: --frames must be at most 10000"),
+            (["tui", "--headless", "--speed", "0"], 2, "error: --speed must be a number above 0 and at most 10000"),
+            (["tui", "--headless", "--speed", "nan"], 2, "error: --speed must be a number above 0"),
+            // Nothing close to the name: every preset is named instead of no hint at all.
+            (["presets", "nosuch"], 2, "error: unknown preset 'nosuch'; the presets are "),
         ]
         for (args, status, fragment) in cases {
             let r = try Topsim.run(args)
@@ -59,6 +63,27 @@ final class CLIContractTests: XCTestCase {
                 XCTAssertTrue(first.hasPrefix("error: ") || first.contains(": error: "), "\(args): \(first)")
             }
         }
+    }
+
+    /// `help run` names every file --out writes (verdict.csv too) and says the --jobs default
+    /// once, in words, not also as this machine's core count; `help tui` gives --speed's default.
+    func testHelpListsFilesAndDefaultsOnce() throws {
+        let run = try Topsim.run(["help", "run"])
+        XCTAssertEqual(run.status, 0, run.summary)
+        let flat = run.out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for file in ["summary.csv", "timeseries.csv", "hops.csv", "services.csv", "proxies.csv", "verdict.csv",
+                     "report.html", "run.json", "faults.csv"] {
+            XCTAssertTrue(flat.contains(file), "help run lacks \(file):\n\(run.out)")
+        }
+        XCTAssertTrue(flat.contains("(default: the number of cores)"), run.out)
+        XCTAssertFalse(flat.contains("cores). (default:"), "the default twice:\n\(run.out)")
+        for command in ["check", "sweep", "capacity"] {
+            let h = try Topsim.run(["help", command])
+            XCTAssertFalse(h.out.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("cores). (default:"),
+                           "help \(command):\n\(h.out)")
+        }
+        let tui = try Topsim.run(["help", "tui"]).out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(tui.contains("--speed <x>") && tui.contains("(default: 32.0)"), tui)
     }
 
     /// A second `--duration 1d` with a coarser window in the file is fine: the flag is

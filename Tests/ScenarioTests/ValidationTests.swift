@@ -220,7 +220,7 @@ final class ValidationTests: XCTestCase {
     func testLoadReportsUnreadableFiles() {
         XCTAssertThrowsError(try ScenarioLoader.load(path: "/nonexistent/x.yaml")) { e in
             let d = (e as? ScenarioErrors)?.diagnostics.first
-            XCTAssertEqual(d?.description, "/nonexistent/x.yaml:1:1: error: cannot read the file")
+            XCTAssertEqual(d?.description, "/nonexistent/x.yaml:1:1: error: cannot read the file: No such file or directory")
         }
     }
 }
