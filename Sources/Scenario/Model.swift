@@ -127,6 +127,16 @@ public struct Service: Sendable, Equatable {
     public var cluster: Int?
     /// What its clients speak: HTTP/2 and gRPC multiplex every request of a connection over it.
     public var `protocol` = AppProtocol.http1
+    /// `termination_grace`: how long a terminating instance may finish its in-flight
+    /// requests before it is killed (Kubernetes `terminationGracePeriodSeconds`, default 30 s;
+    /// the grace period counts from the start of termination and includes the preStop hook:
+    /// https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination).
+    public var terminationGrace: SimTime = 30 * Nanos.perSecond
+    /// `prestop`: how long a terminating instance keeps listening (and receiving) before it
+    /// stops accepting connections (a preStop `sleep`); default 0: it stops at once.
+    public var preStop: SimTime = 0
+    /// `readiness`: the readiness probe that takes a failed instance out of the endpoints.
+    public var readiness = Readiness()
     public var line: Int
     public var column: Int
 
@@ -157,6 +167,21 @@ public enum AppProtocol: String, CaseIterable, Sendable {
 
     /// Whether requests share connections (HTTP/2 streams).
     public var multiplexed: Bool { self != .http1 }
+}
+
+/// A Kubernetes readiness probe: an instance that stops answering it leaves the Service's
+/// endpoints after `period × failureThreshold` (defaults `periodSeconds` 10 and
+/// `failureThreshold` 3: https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes).
+public struct Readiness: Sendable, Equatable {
+    /// Time between probes (`periodSeconds`).
+    public var period: SimTime = 10 * Nanos.perSecond
+    /// Consecutive failed probes before the instance is marked not ready (`failureThreshold`).
+    public var failureThreshold = 3
+    public init(period: SimTime = 10 * Nanos.perSecond, failureThreshold: Int = 3) {
+        self.period = period; self.failureThreshold = failureThreshold
+    }
+    /// How long a failed instance stays ready: period × failure threshold (30 s by default).
+    public var detection: SimTime { period * SimTime(failureThreshold) }
 }
 
 public enum CallStep: Sendable, Equatable {
@@ -366,6 +391,8 @@ public enum FaultKind: String, Sendable, Equatable, CaseIterable {
     case controlPlaneDown = "control-plane-down"
     /// The store of `cluster` rate limits (Kong's database or Redis) is unreachable.
     case rateLimitStoreDown = "rate-limit-store-down"
+    /// A rolling restart of a service's pods (Kubernetes Deployment RollingUpdate).
+    case rollout
 }
 
 public enum FaultTarget: Sendable, Equatable {
@@ -407,6 +434,12 @@ public struct Fault: Sendable, Equatable {
     public var fraction: Double?
     /// `partition`: zone indices cut off from each other.
     public var between: [Int]
+    /// `rollout`: pods that may be unavailable during the update (Deployment
+    /// `maxUnavailable`; nil: Kubernetes' default 25 % of the replicas, rounded down).
+    public var maxUnavailable: Int?
+    /// `rollout`: pods that may be created above the desired count (`maxSurge`; nil: 25 %,
+    /// rounded up).
+    public var maxSurge: Int?
     public var line: Int
     public var column: Int
 

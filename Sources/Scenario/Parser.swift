@@ -34,7 +34,8 @@ final class ScenarioParser {
     static let clusterKeys = ["nodes", "zones", "clusters", "network", "east_west"]
     static let networkKeys = ["same_node", "same_zone", "cross_zone", "external", "cross_cluster"]
     static let serviceKeys = ["replicas", "workers", "queue", "service_time", "calls", "errors",
-                              "client_policies", "cluster", "protocol"]
+                              "client_policies", "cluster", "protocol", "termination_grace", "prestop", "readiness"]
+    static let readinessKeys = ["period", "failure_threshold"]
     static let callKeys = ["service", "probability"]
     static let trafficKeys = ["name", "from", "to", "rate", "profile", "clients", "consumers", "connections"]
     static let profileKeys = ["at", "rate"]
@@ -57,7 +58,7 @@ final class ScenarioParser {
     static let proxyKeys = ["latency", "workers", "queue", "replicas", "cpu_per_request", "memory_mb"]
     static let meshKeys = ["preset", "mtls", "proxy"]
     static let faultKeys = ["at", "for", "kind", "target", "add", "rate", "replicas", "proxy_ready_after",
-                            "down_for", "policies", "fraction", "between"]
+                            "down_for", "policies", "fraction", "between", "max_unavailable", "max_surge"]
 
     /// Topology keys that only some kinds take.
     static let topologyKeysByKind: [TopologyKind: Set<String>] = [
@@ -82,6 +83,7 @@ final class ScenarioParser {
         .configDrift: ["target", "policies", "fraction"],
         .controlPlaneDown: ["target"],
         .rateLimitStoreDown: [],
+        .rollout: ["target", "max_unavailable", "max_surge"],
     ]
 
     struct Fields {

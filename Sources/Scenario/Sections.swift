@@ -259,6 +259,22 @@ extension ScenarioParser {
                 } else { s.cluster = i }
             }
         }
+        if let v = f["termination_grace"] {
+            if let d = duration(v, "'termination_grace'") { s.terminationGrace = d } else { ok = false }
+        }
+        if let v = f["prestop"] {
+            if let d = duration(v, "'prestop'") { s.preStop = d } else { ok = false }
+        }
+        if let v = f["readiness"] {
+            if let r = fields(v, "'readiness'", allowed: Self.readinessKeys) {
+                if let x = r["period"] {
+                    if let d = duration(x, "'period'", positive: true) { s.readiness.period = d } else { ok = false }
+                }
+                if let x = r["failure_threshold"] {
+                    if let i = int(x, "'failure_threshold'", min: 1, max: 1000) { s.readiness.failureThreshold = i } else { ok = false }
+                }
+            } else { ok = false }
+        }
         var edges: [(to: Int, pos: Pos)] = []
         if let v = f["calls"], let items = list(v, "'calls'") {
             for item in items {

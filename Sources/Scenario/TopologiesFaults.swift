@@ -183,6 +183,7 @@ extension ScenarioParser {
         .configDrift: [.service],
         .controlPlaneDown: [.controlPlane],
         .rateLimitStoreDown: [],
+        .rollout: [.service],
     ]
     /// Kinds that may omit `target`, and what they then mean.
     static let implicitTargets: [FaultKind: FaultTarget] = [
@@ -251,6 +252,16 @@ extension ScenarioParser {
         case .restart:
             if let v = f["proxy_ready_after"] { fault.proxyReadyAfter = self.duration(v, "'proxy_ready_after'") }
             if let v = f["down_for"] { fault.downFor = self.duration(v, "'down_for'") }
+        case .rollout:
+            if let v = f["max_unavailable"] { fault.maxUnavailable = int(v, "'max_unavailable'", min: 0, max: 10_000) }
+            if let v = f["max_surge"] { fault.maxSurge = int(v, "'max_surge'", min: 0, max: 10_000) }
+            if fault.maxUnavailable == 0 && fault.maxSurge == 0 {
+                // Kubernetes rejects this Deployment too: the rollout could never make progress.
+                error(f.keyPos("max_surge"), "'max_unavailable' and 'max_surge' cannot both be 0: the rollout could never replace a pod")
+            }
+            if fault.duration != nil {
+                error(f.keyPos("for"), "a 'rollout' runs until every pod is replaced; it takes no 'for'")
+            }
         case .configDrift:
             if let v = f["policies"] { fault.policies = parsePolicies(v, "'policies'") } else {
                 error(f.pos, "a 'config-drift' fault needs 'policies' (what the drifted proxies run with)")

@@ -93,9 +93,9 @@ extension TopologySimulation {
         let now = engine.now
         for _ in 0..<(2 * n) {
             let i = first + lbRng.below(n)
-            if instances[i].knownAt <= now { return i }
+            if endpointListed(instance: i, gatewayView: false, now: now) { return i }
         }
-        return (first..<end).first { instances[$0].knownAt <= now }
+        return (first..<end).first { endpointListed(instance: $0, gatewayView: false, now: now) }
     }
 
     /// The try is over: its HTTP/1.1 connection is idle again; a connection-level failure

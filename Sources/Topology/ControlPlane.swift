@@ -32,6 +32,16 @@ extension TopologySimulation {
         for i in instances.indices where instances[i].knownAt == Self.unknown {
             instances[i].knownAt = now + model.pushDelay.sample(&controlRng)
         }
+        // Endpoint changes held back while it was down go out now (Endpoints.swift).
+        for i in instances.indices where instances[i].listedUntil == Self.unknown || instances[i].relistedAt == Self.unknown {
+            let at = now + model.pushDelay.sample(&controlRng)
+            if instances[i].listedUntil == Self.unknown { instances[i].listedUntil = at }
+            if instances[i].relistedAt == Self.unknown {
+                instances[i].relistedAt = at
+                engine.schedule(at: at, kind: EK.lifecycle, target: Int32(i),
+                                data: Self.lifeData(.listen, instances[i].life))
+            }
+        }
         guard let cert = model.certificates else { return }
         for i in instances.indices where instances[i].rotationPending {
             let at = now + model.pushDelay.sample(&controlRng)
@@ -53,6 +63,7 @@ extension TopologySimulation {
                 if instances[i].hcFailures >= Int32(hc.unhealthyThreshold) { instances[i].hcDown = true }
             }
         }
+        lbHealthCheck(hc)
         engine.schedule(after: hc.interval, kind: EK.healthCheck)
     }
 }

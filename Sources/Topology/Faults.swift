@@ -33,22 +33,27 @@ extension TopologySimulation {
         let now = engine.now
         switch f.kind {
         case .crash:
-            for i in targetInstances(f.target) { crashInstance(i) }
-        case .restart:
+            // The container exited: the kubelet marks the pod not ready at once.
             for i in targetInstances(f.target) {
                 crashInstance(i)
-                let away = f.downFor ?? 0
-                let ready = f.proxyReadyAfter ?? 0
-                if model.hasMesh && model.kind != .sidecarless && model.holdApplication {
-                    // holdApplicationUntilProxyStarts: the app starts only once its proxy is ready.
-                    recoverAt(i, now + max(away, ready), newEndpoint: true)
-                } else {
-                    recoverAt(i, now + away, newEndpoint: true)
-                    if model.hasMesh && model.kind != .sidecarless {
-                        instances[i].outboundBlockedUntil = now + ready
-                    }
+                scheduleRemoval(i, after: 0)
+            }
+        case .restart:
+            // A pod deleted and replaced: graceful termination (Termination.swift); the new
+            // pod runs after `down_for` (or once its sidecar is ready, with
+            // holdApplicationUntilProxyStarts).
+            let away = f.downFor ?? 0
+            let ready = f.proxyReadyAfter ?? 0
+            let sidecars = model.hasMesh && model.kind != .sidecarless
+            for i in targetInstances(f.target) {
+                terminate(i, replacementStartsAfter: sidecars && model.holdApplication ? max(away, ready) : away)
+                if sidecars && !model.holdApplication {
+                    // The sidecar startup race: outbound calls refused until the proxy is ready.
+                    instances[i].outboundBlockedUntil = now + ready
                 }
             }
+        case .rollout:
+            startRollout(k)
         case .proxyCrash:
             switch f.target {
             case .gateway, .gatewayReplica:
@@ -60,13 +65,21 @@ extension TopologySimulation {
                         crashProxy(model.nodeProxy[model.instances[i].node])
                     } else if model.instances[i].sidecar >= 0 {
                         crashProxy(model.instances[i].sidecar)
+                        // Its readiness probe (through the pilot-agent) fails from now on.
+                        scheduleRemoval(i, after: scenario.services[model.instances[i].service].readiness.detection)
                     }
                 }
             }
         case .gatewayDown:
             for p in gatewayTargets(f) { crashProxy(p) }
         case .nodeDown:
-            if case .node(let n) = f.target { setNode(n, up: false) }
+            if case .node(let n) = f.target {
+                setNode(n, up: false)
+                // Its pods stay listed until the node lifecycle controller gives up on the node.
+                for i in model.instances.indices where model.instances[i].node == n {
+                    scheduleRemoval(i, after: Self.nodeMonitorGrace)
+                }
+            }
         case .partition:
             let z = zoneCount
             for a in f.between { for b in f.between where a != b { partitioned[a * z + b] = true } }
@@ -98,12 +111,15 @@ extension TopologySimulation {
 
     mutating func faultEnd(_ k: Int) {
         let f = scenario.faults[k]
-        let now = engine.now
         switch f.kind {
         case .crash:
-            for i in targetInstances(f.target) { recoverAt(i, now, newEndpoint: false) }
-        case .restart:
-            break // recovery was scheduled when it started
+            // The container restarted in the same pod: listed again once ready and propagated.
+            for i in targetInstances(f.target) {
+                if !instances[i].up && !instances[i].draining { recoverNow(i) }
+                scheduleRelisting(i)
+            }
+        case .restart, .rollout:
+            break // the replacements were scheduled when it started
         case .proxyCrash:
             switch f.target {
             case .gateway, .gatewayReplica:
@@ -114,13 +130,17 @@ extension TopologySimulation {
                         restoreProxy(model.nodeProxy[model.instances[i].node])
                     } else if model.instances[i].sidecar >= 0 {
                         restoreProxy(model.instances[i].sidecar)
+                        scheduleRelisting(i)
                     }
                 }
             }
         case .gatewayDown:
             for p in gatewayTargets(f) { proxies[p].up = true }
         case .nodeDown:
-            if case .node(let n) = f.target { setNode(n, up: true) }
+            if case .node(let n) = f.target {
+                setNode(n, up: true)
+                for i in model.instances.indices where model.instances[i].node == n { scheduleRelisting(i) }
+            }
         case .partition:
             let z = zoneCount
             for a in f.between { for b in f.between where a != b { partitioned[a * z + b] = false } }
@@ -155,10 +175,16 @@ extension TopologySimulation {
     /// The instance stops answering: calls at it fail (reset) or are lost, new ones are
     /// refused (a crash) or unanswered (its node is down: `nodeDown`).
     mutating func crashInstance(_ i: Int, _ fate: Fate = .reset) {
-        guard instances[i].up else { return }
-        let now = engine.now
+        guard stationLive(i) else { return }
         instances[i].up = false
-        apps[i].clear(at: now)
+        instances[i].draining = false
+        killWork(i, fate)
+    }
+
+    /// The work at instance `i` ends with it: its station is emptied, tries in it are reset
+    /// or lost.
+    mutating func killWork(_ i: Int, _ fate: Fate) {
+        apps[i].clear(at: engine.now)
         for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].instance) == i
             && attempts[a].dispatched && !attempts[a].carriesAnswer {
             switch attempts[a].phase {
@@ -180,20 +206,6 @@ extension TopologySimulation {
         switch fate {
         case .reset: failAttempt(a, .reset)
         case .lost: hang(a)
-        }
-    }
-
-    /// The instance listens again at `t`. A restarted pod is a new endpoint: proxies
-    /// send it traffic only after the control plane has pushed it (never while it is down).
-    mutating func recoverAt(_ i: Int, _ t: SimTime, newEndpoint: Bool) {
-        if newEndpoint {
-            let push = controlPlaneUp > 0 ? model.pushDelay.sample(&controlRng) : Self.unknown
-            instances[i].knownAt = push == Self.unknown ? push : max(t, engine.now + push)
-        }
-        if t > engine.now {
-            engine.schedule(at: t, kind: EK.recover, target: Int32(i))
-        } else {
-            recoverNow(i)
         }
     }
 

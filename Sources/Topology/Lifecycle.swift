@@ -307,6 +307,7 @@ extension TopologySimulation {
         let c = Int(attempts[a].call)
         if calls[c].measured { metrics.services[model.instances[i].service].attempts += 1 }
         attempts[a].segStart = now
+        attempts[a].epoch = instances[i].epoch
         switch apps[i].arrive(Int64(a), at: now) {
         case .serve:
             startService(a)
@@ -415,7 +416,7 @@ extension TopologySimulation {
     }
 
     mutating func releaseApp(_ i: Int) {
-        guard instances[i].up else { return } // a crashed instance's station was emptied
+        guard stationLive(i) else { return } // a crashed instance's station was emptied
         if let next = apps[i].depart(at: engine.now) {
             let n = Int(next)
             startService(n)
@@ -488,7 +489,7 @@ extension TopologySimulation {
         if att.instance >= 0 && att.dispatched && !att.carriesAnswer {
             let i = Int(att.instance)
             switch att.phase {
-            case .appQueue: if instances[i].up { _ = apps[i].withdraw(Int64(a), at: now) }
+            case .appQueue: if stationLive(i) { _ = apps[i].withdraw(Int64(a), at: now) }
             case .appService, .calling: releaseApp(i)
             default: break
             }

@@ -47,7 +47,7 @@ extension TopologySimulation {
             let start = Int(upstreams[u].rr)
             for k in 0..<n {
                 let i = first + (start + k) % n
-                if instances[i].knownAt <= now {
+                if endpointListed(instance: i, gatewayView: false, now: now) {
                     upstreams[u].rr = Int32((start + k + 1) % n)
                     return i
                 }
@@ -58,7 +58,7 @@ extension TopologySimulation {
         let passive = policies[pi].passive
         let firstHost = u >= 0 ? Int(upstreams[u].firstHost) : -1
         let hosts = u >= 0 ? upstreams[u].hosts : Int32(n)
-        @inline(__always) func known(_ i: Int) -> Bool { instances[i].knownAt <= now }
+        @inline(__always) func known(_ i: Int) -> Bool { endpointListed(instance: i, gatewayView: gatewayView, now: now) }
         @inline(__always) func eligible(_ i: Int) -> Bool {
             if !known(i) { return false }
             if gatewayView && instances[i].hcDown { return false }

@@ -208,7 +208,7 @@ extension TopologySimulation {
 
     enum SharedRole { case gateway, ingress, waypoint }
 
-    /// The next replica that is up, round robin (the load balancer in front of shared proxies).
+    /// The next replica its load balancer sends to, round robin (Endpoints.swift: `sharedListed`).
     mutating func pickShared(_ role: SharedRole) -> Int? {
         let list: [Int]
         var rr: Int
@@ -220,7 +220,7 @@ extension TopologySimulation {
         var picked: Int?
         for k in 0..<list.count {
             let p = list[(rr + k) % list.count]
-            if proxies[p].up { rr = (rr + k + 1) % list.count; picked = p; break }
+            if sharedListed(p) { rr = (rr + k + 1) % list.count; picked = p; break }
         }
         switch role {
         case .gateway: gatewayRR = rr

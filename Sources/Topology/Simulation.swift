@@ -39,6 +39,8 @@ public struct TopologySimulation: Sendable {
         static let faultStart: Int32 = 7, faultEnd: Int32 = 8, healthCheck: Int32 = 9, certRotate: Int32 = 10
         static let recover: Int32 = 11, routeTimeout: Int32 = 12, measureStart: Int32 = 13, resume: Int32 = 14
         static let connectTimeout: Int32 = 15
+        /// A step of an instance's termination or of a rollout (Termination.swift).
+        static let lifecycle: Int32 = 16
     }
 
     enum Phase: UInt8 {
@@ -151,6 +153,8 @@ public struct TopologySimulation: Sendable {
         var queuedAtProxy = false
         var root: Int32 = -1
         var rootGen: UInt32 = 0
+        /// The incarnation of its instance that accepted it (Termination.swift).
+        var epoch: UInt32 = 0
     }
 
     /// One segment of a path: a proxy station, or a wire between two nodes (-1: outside).
@@ -178,6 +182,21 @@ public struct TopologySimulation: Sendable {
         var certIssued: SimTime = 0
         var certExpires: SimTime = .max
         var rotationPending = false
+        /// Endpoint membership beyond `knownAt` (Endpoints.swift): callers stop listing the
+        /// instance at `listedUntil` (its removal propagated) and list it again from `relistedAt`.
+        var listedUntil: SimTime = .max
+        var relistedAt: SimTime = .max
+        /// The pending removal comes from Kubernetes noticing a failure (crash, readiness,
+        /// node loss), not from a termination: a gateway's own upstream list ignores it.
+        var removalDetected = false
+        /// Stopped listening but still finishing the requests it accepted (Termination.swift).
+        var draining = false
+        /// Bumped at each termination: lifecycle events of an earlier one are stale.
+        var life: UInt32 = 0
+        /// The incarnation now accepting requests (bumped when a replacement takes over), and
+        /// the one a pending kill ends.
+        var epoch: UInt32 = 0
+        var dyingEpoch: UInt32 = 0
     }
 
     struct ProxyState {
@@ -186,6 +205,9 @@ public struct TopologySimulation: Sendable {
         var hop: HopKind
         var up = true
         var cpuPerPass: Double
+        /// The load balancer in front of a shared replica has marked it down (Endpoints.swift).
+        var lbDown = false
+        var lbFailures: Int32 = 0
     }
 
     // Runtime state.
@@ -447,6 +469,7 @@ public struct TopologySimulation: Sendable {
             case EK.measureStart: startMeasuring()
             case EK.resume: resume(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.connectTimeout: connectTimedOut(Int(e.target), UInt32(truncatingIfNeeded: e.data))
+            case EK.lifecycle: lifecycleStep(Int(e.target), e.data)
             default: fatalError("unknown event kind \(e.kind)")
             }
         }

@@ -40,16 +40,20 @@ final class FaultTests: XCTestCase {
         let traffic = [TrafficSource(name: "int", from: .internal, to: 0, rate: .constant(perSecond: 200))]
         let od = Policies(outlierDetection: OutlierDetection(consecutiveErrors: 5, interval: sec(10), ejection: sec(30),
                                                              maxEjectionPercent: 0.5))
-        let s = Fx.scenario(services: services(), traffic: traffic, topologies: [
+        var s = Fx.scenario(services: services(), traffic: traffic, topologies: [
             TopologySpec(name: "direct", kind: .none),
             TopologySpec(name: "mesh", kind: .sidecar, preset: "istio-envoy", policies: od),
         ], duration: 90, network: Network(),
            faults: [Fault(at: sec(20), duration: sec(40), kind: .crash, target: .instance(service: 1, index: 0),
                           targetText: "back/0")])
+        // istiod takes 5 s to push the crashed pod's removal: the sidecars keep sending to it
+        // meanwhile, and their retries and outlier detection are what protect the calls.
+        s.controlPlane.pushDelay = .constant(5e9)
         let direct = try Fx.run(s, 0).metrics, mesh = try Fx.run(s, 1).metrics
         let dFail = direct.requests - direct.succeeded, mFail = mesh.requests - mesh.succeeded
-        // Without a mesh a third of the calls keep hitting the dead instance for 40 s.
-        XCTAssertGreaterThan(dFail, 2_000)
+        // Without a mesh a third of the calls hit the dead instance until kube-proxy drops it
+        // (1 s after the container exits): 200/s × 1/3 × 1 s ≈ 67 (Poisson sd ≈ 8; 4 sd).
+        XCTAssertEqual(Double(dFail), 200.0 / 3, accuracy: 33)
         XCTAssertEqual(direct.errorCount(.refused), dFail)
         // The mesh retries connect failures elsewhere and ejects the host.
         XCTAssertLessThan(mFail * 20, dFail, "mesh \(mFail) vs direct \(dFail)")
