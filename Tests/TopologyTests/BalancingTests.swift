@@ -8,15 +8,9 @@ import XCTest
 /// proxies; peak-EWMA against least request; locality. Expected values are derived by hand
 /// in each test's comment.
 final class BalancingTests: XCTestCase {
-    static func scenario(_ yaml: String) throws -> Scenario {
-        try ScenarioLoader.parse(text: yaml, fileName: "balancing-test.yaml")
-    }
-
-    static func sim(_ s: Scenario, _ topology: String, seed: UInt64 = 1) throws -> TopologySimulation {
-        var sim = try TopologySimulation(scenario: s, topology: XCTUnwrap(s.topology(named: topology)), seed: seed)
-        sim.runToEnd()
-        return sim
-    }
+    // Parsing and running as the policy tests do.
+    static func scenario(_ yaml: String) throws -> Scenario { try PolicyTests.scenario(yaml) }
+    static func sim(_ s: Scenario, _ topology: String) throws -> TopologySimulation { try PolicyTests.sim(s, topology) }
 
     /// Requests each instance of service `s` received (no warm-up, so counted from 0).
     static func arrivals(_ sim: TopologySimulation, service s: Int) -> [Int] {
