@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Importers", dependencies: ["Scenario", .product(name: "Yams", package: "Yams")]),
         .target(name: "Report", dependencies: ["SimCore", "Scenario", "Topology", "TextKit"]),
         // Many runs of one scenario: sweeps over its values, shards and their merge, capacity at an SLO.
-        .target(name: "Experiments", dependencies: ["SimCore", "Scenario", "Topology", "Report"]),
+        .target(name: "Experiments", dependencies: ["SimCore", "Scenario", "Topology", "Report", "TextKit"]),
         // No pkgConfig: SwiftPM would read `pkg-config --cflags ncursesw`, drop its -D flags
         // and warn "prohibited flag(s)" on every build; shim.h defines what they would, and
         // module.modulemap links ncursesw and tinfo itself (`make deps` installs them).

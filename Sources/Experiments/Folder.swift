@@ -1,3 +1,4 @@
+import TextKit
 import Foundation
 import Report
 
@@ -10,7 +11,7 @@ public enum OutputFolder {
     public static func write(_ files: [(name: String, contents: String)], to dir: String) throws {
         let fm = FileManager.default
         let path = (dir as NSString).standardizingPath
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentFolder(of: path)
         let base = (path as NSString).lastPathComponent
         var isDir: ObjCBool = false
         let exists = fm.fileExists(atPath: path, isDirectory: &isDir)

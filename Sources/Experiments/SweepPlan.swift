@@ -1,3 +1,4 @@
+import TextKit
 import Foundation
 import Scenario
 import SimCore
@@ -211,7 +212,7 @@ public struct SweepPlan: Sendable {
         // The file as written (its text is what every point edits); the flags are checked per
         // point, after the point's values: `--set warmup=0s --duration 1s` is a valid pair.
         let base = try ScenarioLoader.load(path: scenarioPath)
-        let dir = (scenarioPath as NSString).deletingLastPathComponent
+        let dir = parentFolder(of: scenarioPath)
         let points = grid(parameters)
         var scenarios: [Scenario] = []
         var problems: [Diagnostic] = []

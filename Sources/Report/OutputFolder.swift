@@ -1,3 +1,4 @@
+import TextKit
 import Foundation
 import Synchronization
 
@@ -76,10 +77,10 @@ enum PathKind: Equatable {
 /// The folder of the nearest existing ancestor, which must be a writable folder for
 /// anything to be created below it.
 func checkCreatable(_ path: String, what: String) throws {
-    var dir = (path as NSString).deletingLastPathComponent
+    var dir = parentFolder(of: path)
     if dir.isEmpty { dir = "." }
     while PathKind.of(dir) == .missing, dir != "/", dir != "." {
-        let up = (dir as NSString).deletingLastPathComponent
+        let up = parentFolder(of: dir)
         dir = up.isEmpty ? "." : up
     }
     var st = stat()
@@ -97,7 +98,7 @@ func makeParents(_ dir: String) throws -> [String] {
     var d = dir
     while !d.isEmpty, d != "/", d != ".", PathKind.of(d) == .missing {
         missing.append(d)
-        d = (d as NSString).deletingLastPathComponent
+        d = parentFolder(of: d)
     }
     var created: [String] = []
     for m in missing.reversed() {
@@ -197,7 +198,7 @@ public final class OutputFolder: @unchecked Sendable {
         self.writer = writer
         try OutputFolder.checkReplaceable(t)
         try checkCreatable(t, what: "the output folder")
-        let parent = (t as NSString).deletingLastPathComponent
+        let parent = parentFolder(of: t)
         createdParents = try makeParents(parent)
         let base = (t as NSString).lastPathComponent
         temp = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".\(base).\(temporarySuffix())")
@@ -326,7 +327,7 @@ public enum OutputFile {
         case .missing:
             try checkCreatable(path, what: what)
         case .regular:
-            let dir = (path as NSString).deletingLastPathComponent
+            let dir = parentFolder(of: path)
             guard access(dir.isEmpty ? "." : dir, W_OK | X_OK) == 0 else {
                 throw OutputError(description: "cannot write \(what) '\(path)': no permission to write in its folder")
             }
@@ -339,7 +340,7 @@ public enum OutputFile {
     public static func write(_ contents: String, to path: String, what: String,
                              writer: OutputWriter = defaultOutputWriter) throws {
         try check(path, what: what)
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = parentFolder(of: path)
         let created = try makeParents(dir)
         let temp = ((dir.isEmpty ? "." : dir) as NSString)
             .appendingPathComponent(".\((path as NSString).lastPathComponent).\(temporarySuffix())")

@@ -1,3 +1,4 @@
+import TextKit
 import Foundation
 
 /// Why a file could not be read.
@@ -31,7 +32,7 @@ public enum ScenarioLoader {
             throw ScenarioErrors([Diagnostic(file: path, line: line, column: 1,
                                              message: "the file is not UTF-8 text")])
         }
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = parentFolder(of: path)
         var s = try parse(text: text, fileName: path, directory: dir.isEmpty ? "." : dir, overrides: overrides)
         s.sourcePath = path
         return s

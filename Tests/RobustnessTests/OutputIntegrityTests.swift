@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Report
 
@@ -65,6 +66,17 @@ final class OutputIntegrityTests: XCTestCase {
                                                      "summary.csv", "timeseries.csv", "verdict.csv"])
         XCTAssertTrue(try String(contentsOfFile: "\(dir)/out/summary.csv", encoding: .utf8).contains("without-faults"))
         XCTAssertEqual(Topsim.entries(dir), ["a.yaml", "b.yaml", "out"], "temporary folders left behind")
+    }
+
+    /// `--out o` from the folder it goes in: a one-character relative path crashed Foundation's
+    /// deletingLastPathComponent on Linux (an illegal instruction); the run writes its folder.
+    func testAOneCharacterOutputFolderIsWritten() throws {
+        let dir = Topsim.scratch("one-char")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try write(Self.withoutFaults, dir, "a.yaml")
+        let r = try TopsimBinary.run(["run", "a.yaml", "--out", "o"], in: URL(fileURLWithPath: dir))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(Topsim.entries("\(dir)/o").contains("summary.csv"))
     }
 
     func testForeignFoldersLinksAndFilesAreRefusedBeforeSimulating() throws {

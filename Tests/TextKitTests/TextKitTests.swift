@@ -1,3 +1,4 @@
+import Foundation
 import TextKit
 import XCTest
 
@@ -32,5 +33,18 @@ final class TextTableTests: XCTestCase {
 
     func testWidthsCountCharacters() {
         XCTAssertEqual(TextTable.lines([["p50", "x"], ["1.0±0.2", "y"]], rule: false), ["p50      x", "1.0±0.2  y"])
+    }
+}
+
+final class FilePathTests: XCTestCase {
+    /// NSString's answers, except for the one-character paths on which it crashes on Linux.
+    func testParentFolderAgreesWithFoundation() {
+        for p in ["a/b", "/a", "/a/b/c", "ab", "a.yaml", "out/", "./x", "../x/y", "/", "a//b", "dir/sub/"] {
+            XCTAssertEqual(parentFolder(of: p), (p as NSString).deletingLastPathComponent, p)
+        }
+        XCTAssertEqual(parentFolder(of: "o"), "")
+        XCTAssertEqual(parentFolder(of: "o/"), "")
+        XCTAssertEqual(parentFolder(of: "x/o"), "x")
+        XCTAssertEqual(parentFolder(of: ""), "")
     }
 }
