@@ -78,6 +78,11 @@ extension Preset {
             out.append(PresetField(name: "holdApplicationUntilProxyStarts",
                                    value: holdApplicationUntilProxyStarts ? "true" : "false"))
         }
+        if let mc = meshConnections {
+            out.append(PresetField(name: "meshConnections",
+                                   value: (mc.multiplexed ? "multiplexed" : "one request per connection")
+                                       + ", idle " + PresetFormat.duration(Double(mc.idleTimeout))))
+        }
         if let m = maxTimeout {
             out.append(PresetField(name: "maxTimeout", value: PresetFormat.duration(Double(m))))
         }

@@ -19,6 +19,13 @@ extension BuiltinPresets {
         ]
     }
 
+    /// Sidecar to sidecar: Envoy's HTTP/1.1 pool (Istio upgrades to HTTP/2 only when told to).
+    static let istioSidecarConnections = MeshConnections(multiplexed: false, idleTimeout: 3600 * Nanos.perSecond)
+    static let istioSidecarConnectionsSource = "Istio DestinationRule ConnectionPoolSettings.HTTPSettings (https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings-HTTPSettings): h2UpgradePolicy DEFAULT follows the mesh-wide DO_NOT_UPGRADE, so sidecars keep HTTP/1.1 upstream pools with one request per connection at a time; idleTimeout: if not set, the default is 1h (1 hour), after which idle upstream connections are closed"
+    /// ztunnel to ztunnel: HBONE, HTTP/2 CONNECT streams over pooled mTLS connections.
+    static let ztunnelConnections = MeshConnections(multiplexed: true, idleTimeout: 300 * Nanos.perSecond)
+    static let ztunnelConnectionsSource = "ztunnel src/config.rs (https://github.com/istio/ztunnel): HBONE multiplexed HTTP/2 CONNECT streams over pooled mTLS connections, DEFAULT_POOL_UNUSED_RELEASE_TIMEOUT 5 minutes (300 s) before an unused pooled connection is released"
+
     static let istioLeastRequest = "Istio 1.14 change notes (https://istio.io/latest/news/releases/1.14.x/announcing-1.14/change-notes/): the default load balancer changed from ROUND_ROBIN to LEAST_REQUEST (ENABLE_LEGACY_LB_ALGORITHM_DEFAULT restores the old one)"
 
     static func istioPolicies(lb: LoadBalancing) -> Policies {
@@ -33,8 +40,10 @@ extension BuiltinPresets {
         gateway: envoyGatewayProfile,
         policies: istioPolicies(lb: .leastRequest),
         certificates: istioCerts,
-        healthyPanicThreshold: 0
+        healthyPanicThreshold: 0,
+        meshConnections: istioSidecarConnections
     ).cited([
+        "meshConnections": istioSidecarConnectionsSource,
         "proxy.latency": Src.assume("the newest published sidecar latency is Istio 1.20's; carried to 1.24 unchanged. ") + Src.istio120Latency,
         "proxy.workers": Src.istioConcurrency,
         "proxy.queue": Src.envoyQueue,
@@ -51,8 +60,10 @@ extension BuiltinPresets {
         gateway: envoyGatewayProfile,
         policies: istioPolicies(lb: .leastRequest),
         certificates: istioCerts,
-        healthyPanicThreshold: 0
+        healthyPanicThreshold: 0,
+        meshConnections: istioSidecarConnections
     ).cited([
+        "meshConnections": istioSidecarConnectionsSource,
         "proxy.latency": Src.istio120Latency,
         "proxy.workers": Src.istioConcurrency,
         "proxy.queue": Src.envoyQueue,
@@ -69,8 +80,10 @@ extension BuiltinPresets {
         gateway: ProxyProfile(latency: Src.envoy112, workers: 2, queue: 1024, replicas: 2, cpuPerRequest: 0.00035, memoryMB: 40),
         policies: istioPolicies(lb: .roundRobin),
         certificates: istioCerts,
-        healthyPanicThreshold: 0
+        healthyPanicThreshold: 0,
+        meshConnections: istioSidecarConnections
     ).cited([
+        "meshConnections": istioSidecarConnectionsSource,
         "proxy.latency": Src.istio112Latency,
         "proxy.workers": Src.istioConcurrency,
         "proxy.queue": Src.envoyQueue,
@@ -93,8 +106,10 @@ extension BuiltinPresets {
         gateway: envoyGatewayProfile,
         policies: istioPolicies(lb: .leastRequest),
         certificates: istioCerts,
-        healthyPanicThreshold: 0
+        healthyPanicThreshold: 0,
+        meshConnections: ztunnelConnections
     ).cited([
+        "meshConnections": ztunnelConnectionsSource,
         "proxy.latency": Src.istioAmbientL4Latency,
         "proxy.workers": Src.assume("ztunnel runs a small fixed pool of worker threads (2 by default in its Helm chart, as we read it); not found on a versioned page"),
         "proxy.queue": Src.assume("ztunnel has no documented request queue bound (it proxies L4 connections); the 1024 of its Envoy counterparts is used so that overload is bounded"),

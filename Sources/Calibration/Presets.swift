@@ -47,6 +47,9 @@ public struct Preset: Sendable {
     public var healthyPanicThreshold: Double
     /// How the product's rate limiting counts when a scenario's `rate_limit` does not say.
     public var rateLimitAlgorithm: RateLimitAlgorithm
+    /// How the mesh's proxies pool their mTLS connections to each other (nil: the product
+    /// keeps no proxy-to-proxy TLS connections: gateways, Cilium's node-level encryption).
+    public var meshConnections: MeshConnections?
     public var citations: [Citation]
 
     public init(name: String, system: String, version: String, kind: PresetKind, summary: String,
@@ -54,13 +57,15 @@ public struct Preset: Sendable {
                 policies: Policies = Policies(), certificates: CertificatePolicy? = nil,
                 holdApplicationUntilProxyStarts: Bool = false, maxTimeout: SimTime? = nil,
                 throttle: RateLimit? = nil, healthyPanicThreshold: Double = 0.5,
-                rateLimitAlgorithm: RateLimitAlgorithm = .tokenBucket, citations: [Citation] = []) {
+                rateLimitAlgorithm: RateLimitAlgorithm = .tokenBucket, meshConnections: MeshConnections? = nil,
+                citations: [Citation] = []) {
         self.name = name; self.system = system; self.version = version; self.kind = kind
         self.summary = summary; self.proxy = proxy; self.waypoint = waypoint; self.gateway = gateway
         self.policies = policies; self.certificates = certificates
         self.holdApplicationUntilProxyStarts = holdApplicationUntilProxyStarts
         self.maxTimeout = maxTimeout; self.throttle = throttle
         self.healthyPanicThreshold = healthyPanicThreshold; self.rateLimitAlgorithm = rateLimitAlgorithm
+        self.meshConnections = meshConnections
         self.citations = citations
     }
 }

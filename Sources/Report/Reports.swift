@@ -33,6 +33,8 @@ public enum Reports {
                    "hops_per_request", "proxies", "proxy_memory_mb", "proxy_cpu_cores"]
         // The 2026-11-30 extension, after every earlier column (CLI.md).
         header += ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms", "proxy_cost_per_month"]
+        // Issue 13: what its zone crossings cost (after everything above).
+        header += ["cross_zone_cost_per_month"]
         return header
     }
 
@@ -56,6 +58,7 @@ public enum Reports {
                 fmt(finiteMean(t.runs.map { measure(.failedP50, $0, scenario: scenario) }), 3),
                 fmt(finiteMean(t.runs.map { measure(.failedP99, $0, scenario: scenario) }), 3),
                 fmt(proxyCostPerMonth(t, scenario: scenario), 2)]
+        row.append(fmt(crossZoneCostPerMonth(t, scenario: scenario), 2))
         return row
     }
 
@@ -64,6 +67,15 @@ public enum Reports {
     public static func proxyCostPerMonth(_ t: Runner.TopologyResult, scenario: Scenario) -> Double {
         scenario.cost.perMonth(cores: summarize(.proxyCPUCores, t, scenario: scenario).mean,
                                memoryMB: t.runs[0].proxyMemoryMB)
+    }
+
+    /// US dollars a month for the topology's cross-zone traffic: its zone crossings per second
+    /// (every service's `cross_zone`, mean over replications) at the scenario's `cost:` prices.
+    public static func crossZoneCostPerMonth(_ t: Runner.TopologyResult, scenario: Scenario) -> Double {
+        let seconds = Nanos.toSeconds(scenario.duration)
+        let crossings = t.runs.map { run in Double(run.services.reduce(0) { $0 + $1.crossZone }) }
+        let perSecond = crossings.reduce(0, +) / Double(max(1, crossings.count)) / max(1e-9, seconds)
+        return scenario.cost.crossZonePerMonth(crossingsPerSecond: perSecond)
     }
 
     /// Requests still in flight at the end, as a share of those started (mean over replications).

@@ -41,7 +41,8 @@ extension Reports {
                 row += [fmt(cp.requests > 0 ? own / Double(cp.requests) / 1e6 : .nan, 4),
                         fmt(cpTotal > 0 ? own / cpTotal : .nan, 4)]
                 // Zone crossings per second of the measured period: the traffic a cloud bills.
-                let seconds = Double(max(1, s.duration - s.warmup)) / 1e9
+                // (The measured period is `duration`; the warm-up runs before it.)
+                let seconds = Nanos.toSeconds(s.duration)
                 row.append(fmt(mean(.crossZone) / seconds, 3))
                 out += csvLine(row)
             }

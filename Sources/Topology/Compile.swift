@@ -54,6 +54,8 @@ public struct CompiledTopology: Sendable {
     public var maxTimeout: SimTime?
     public var mtls: MTLSMode = .off
     public var certificates: CertificatePolicy?
+    /// How the mesh's proxies pool their connections to each other (nil: not modelled).
+    public var meshConnections: MeshConnections?
     public var holdApplication = false
     public var controlPlaneReplicas = 1
     public var pushDelay = Distribution.constant(0)
@@ -179,6 +181,7 @@ public struct CompiledTopology: Sendable {
             meshPolicy = CompiledPolicy(meshPolicies, l7: meshL7, panicDefault: main?.healthyPanicThreshold ?? 0.5)
             mtls = (t.kind == .combined ? t.mesh?.mtls : nil) ?? t.mtls ?? .permissive
             certificates = scenario.controlPlane.certificates ?? main?.certificates
+            meshConnections = main?.meshConnections
             holdApplication = t.holdApplicationUntilProxyStarts ?? main?.holdApplicationUntilProxyStarts ?? false
         }
         if cluster.clusters > 1 {

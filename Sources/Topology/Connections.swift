@@ -101,6 +101,7 @@ extension TopologySimulation {
     /// The try is over: its HTTP/1.1 connection is idle again; a connection-level failure
     /// closes the connection (the next request opens a new one, to a new backend choice).
     @inline(__always) mutating func releaseConnection(_ a: Int, closing: Bool) {
+        if attempts[a].meshConn { releaseMeshConnection(a, closing: closing) }
         let k = Int(attempts[a].connection)
         guard k >= 0 else { return }
         attempts[a].connection = -1

@@ -228,13 +228,22 @@ extension TopologySimulation {
         for a in attempts.indices where attempts[a].phase == .pending && Int(attempts[a].enforcer) == p {
             end(a, fate)
         }
+        // Its own pooled connections die with it; a sidecar or node proxy is also where its
+        // pods' inbound mesh connections end (an app crash alone leaves those open).
+        dropMeshConnections(enforcer: p)
         // A sidecar or node proxy is the pod's network: its pods stop answering.
         if model.proxies[p].hop == .sidecar {
             let owner = model.proxies[p].owner
-            if owner >= 0 { crashInstance(owner, fate) }
+            if owner >= 0 {
+                instances[owner].connGen &+= 1
+                crashInstance(owner, fate)
+            }
         } else if model.proxies[p].hop == .nodeProxy {
             let node = model.proxies[p].node
-            for i in model.instances.indices where model.instances[i].node == node { crashInstance(i, fate) }
+            for i in model.instances.indices where model.instances[i].node == node {
+                instances[i].connGen &+= 1
+                crashInstance(i, fate)
+            }
         }
     }
 

@@ -150,6 +150,10 @@ extension TopologySimulation {
                             data: Int64(attempts[a].gen))
             return false
         }
+        if usesMeshConnection(a) && !takeMeshConnection(a, host: inst) {
+            startHandshake(a, host: inst)
+            return false
+        }
         return true
     }
 
@@ -300,7 +304,9 @@ extension TopologySimulation {
             failAttempt(a, .connectFailure)
             return
         }
-        if model.mtls == .strict, model.hasMesh, instances[i].certExpires <= now || callerCertExpired(a) {
+        // Over a pooled mesh connection the certificates were checked at its handshake.
+        if model.mtls == .strict, model.hasMesh, !attempts[a].meshConn,
+           instances[i].certExpires <= now || callerCertExpired(a) {
             failAttempt(a, .tls)
             return
         }
@@ -429,6 +435,7 @@ extension TopologySimulation {
     mutating func tryReturned(_ a: Int) {
         let f = attempts[a].failure
         let origin = attempts[a].origin == .none ? f : attempts[a].origin
+        releaseConnection(a, closing: false) // the answer is in: the connection is free again
         releaseSlot(a)
         if attempts[a].orphan { freeAttempt(a); return }
         observeOutcome(a, f)

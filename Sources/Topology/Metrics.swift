@@ -90,6 +90,9 @@ public struct TopologyMetrics: Sendable {
     /// Pooled L4 client connections opened (or re-opened after their pod went away) in the
     /// measured period (Connections.swift).
     public var connectionsOpened = 0
+    /// Mesh connections opened between proxies in the measured period, each a TCP handshake
+    /// and, under mTLS, a TLS one (MeshConnections.swift).
+    public var handshakes = 0
     /// Root requests started in the measured period and still in flight when it ended.
     public var incomplete = 0
     /// Per service, in scenario order.

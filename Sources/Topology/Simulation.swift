@@ -41,6 +41,8 @@ public struct TopologySimulation: Sendable {
         static let connectTimeout: Int32 = 15
         /// A step of an instance's termination or of a rollout (Termination.swift).
         static let lifecycle: Int32 = 16
+        /// A new mesh connection's TCP and TLS handshakes are over (MeshConnections.swift).
+        static let handshakeDone: Int32 = 17
     }
 
     enum Phase: UInt8 {
@@ -143,6 +145,8 @@ public struct TopologySimulation: Sendable {
         var sentAt: SimTime = 0
         /// The pooled L4 client connection it travels on (-1: none).
         var connection: Int32 = -1
+        /// It holds a pooled mesh connection (MeshConnections.swift) to give back.
+        var meshConn = false
         var policy: Int32 = 0
         var enforcer: Int32 = -1
         var upstream: Int32 = -1
@@ -197,6 +201,9 @@ public struct TopologySimulation: Sendable {
         /// the one a pending kill ends.
         var epoch: UInt32 = 0
         var dyingEpoch: UInt32 = 0
+        /// Bumped when the pod's process dies or is replaced: callers' pooled connections to
+        /// an earlier generation are gone (MeshConnections.swift).
+        var connGen: UInt32 = 0
     }
 
     struct ProxyState {
@@ -470,6 +477,7 @@ public struct TopologySimulation: Sendable {
             case EK.resume: resume(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.connectTimeout: connectTimedOut(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.lifecycle: lifecycleStep(Int(e.target), e.data)
+            case EK.handshakeDone: handshakeDone(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             default: fatalError("unknown event kind \(e.kind)")
             }
         }

@@ -58,6 +58,7 @@ extension TopologySimulation {
             instances[target].draining = false
         case .listen:
             instances[target].epoch &+= 1
+            instances[target].connGen &+= 1 // a new pod: callers open new connections
             instances[target].up = true
         case .rolloutBatch:
             break

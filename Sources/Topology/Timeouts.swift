@@ -19,6 +19,7 @@ extension TopologySimulation {
         // The enforcer gives up on this try; the try itself runs on unobserved.
         cpCut(a)
         attempts[a].orphan = true
+        if attempts[a].meshConn { resetMeshStream(a) }
         releaseSlot(a)
         observeOutcome(a, .timeout)
         decide(Int(attempts[a].call), attempts[a].callGen, .timeout, origin: .timeout, carrier: nil)
@@ -34,6 +35,7 @@ extension TopologySimulation {
                 freeAttempt(a)
             } else if !attempts[a].orphan {
                 attempts[a].orphan = true
+                if attempts[a].meshConn { resetMeshStream(a) }
                 releaseSlot(a)
             }
         } else if a < 0 {

@@ -35,6 +35,9 @@ struct UpstreamState {
     var firstConn: Int32 = 0
     var conns: Int32 = 0
     var connCursor: Int32 = 0
+    /// Requests to this upstream share connections (HTTP/2, gRPC, a mesh that upgrades):
+    /// max_connections does not bound requests in flight, max_requests does.
+    var multiplexed = false
 }
 
 /// One host of an upstream as one caller sees it.
@@ -55,6 +58,14 @@ struct HostView {
     /// response yet, so Linkerd's default RTT), and when it was last brought up to date.
     var ewma: Double = -1
     var ewmaAt: SimTime = 0
+    /// This caller's pooled mesh connections to the host (MeshConnections.swift): open ones,
+    /// idle ones, requests on them, when the last one became idle, and the pod's connection
+    /// generation they belong to.
+    var connsOpen: Int32 = 0
+    var connsIdle: Int32 = 0
+    var connStreams: Int32 = 0
+    var connIdleSince: SimTime = 0
+    var connGen: UInt32 = 0
 }
 
 /// Ten buckets of a Linkerd-style retry budget's window: requests and retries seen.
@@ -89,6 +100,9 @@ extension TopologySimulation {
             u.sweepPhase = SimTime(SplitMix64.mix(UInt64(k) &+ seed) % UInt64(max(1, od.interval)))
         }
         u.role = e < model.proxies.count ? Int8(model.proxies[e].hop.rawValue) : -1
+        let meshHop = e < model.proxies.count && model.proxies[e].hop != .gateway
+        u.multiplexed = scenario.services[s].protocol.multiplexed
+            || (meshHop && model.meshConnections?.multiplexed == true)
         let pool = connectionPoolSize(enforcer: e, service: s)
         if pool > 0 {
             u.firstConn = Int32(connections.count)
@@ -98,6 +112,16 @@ extension TopologySimulation {
         upstreams.append(u)
         upstreamSlot[k] = Int32(upstreams.count - 1)
         return upstreamSlot[k]
+    }
+
+    /// Requests in flight the circuit breakers allow on upstream `u` under policy `pi`:
+    /// HTTP/1.1 carries one request per connection, so both max_connections and
+    /// max_requests bound them; a multiplexed upstream only max_requests (Envoy docs,
+    /// arch_overview/upstream/circuit_breaking: maximum connections is "only applicable to
+    /// TCP proxy and HTTP/1.1 connections as HTTP/2 uses a single connection to each host";
+    /// maximum requests "is applicable to HTTP/2 clusters").
+    @inline(__always) func activeLimit(_ u: Int, _ pi: Int) -> Int {
+        upstreams[u].multiplexed ? policies[pi].maxRequests : policies[pi].maxActive
     }
 
     @inline(__always) func hostView(_ u: Int, instance i: Int) -> Int {
@@ -116,7 +140,7 @@ extension TopologySimulation {
         let u = Int(attempts[a].upstream)
         guard u >= 0 else { return .go }
         let pi = Int(attempts[a].policy)
-        if Int(upstreams[u].active) < policies[pi].maxActive && upstreams[u].pending == 0 { return .go }
+        if Int(upstreams[u].active) < activeLimit(u, pi) && upstreams[u].pending == 0 { return .go }
         if Int(upstreams[u].pending) < policies[pi].maxPending {
             // FIFO through `nextPending`.
             attempts[a].nextPending = -1
@@ -171,7 +195,7 @@ extension TopologySimulation {
         let e = Int(attempts[a].enforcer)
         if e >= 0 { enforcerActive[e] -= 1 }
         guard upstreams[u].pending > 0 else { return }
-        let maxActive = policies[Int(attempts[a].policy)].maxActive
+        let maxActive = activeLimit(u, Int(attempts[a].policy))
         while upstreams[u].pending > 0 && Int(upstreams[u].active) < maxActive {
             let next = Int(upstreams[u].pendingHead)
             unlinkPending(next)

@@ -116,6 +116,9 @@ struct CompiledPolicy: Sendable {
     var budget: RetryBudget?
     /// Circuit breakers; `Int.max` where there is none (client libraries).
     var maxActive = Int.max
+    /// Envoy's max_requests alone: the bound on a multiplexed upstream, where one connection
+    /// carries many requests and max_connections bounds connections, not requests.
+    var maxRequests = Int.max
     var maxPending = Int.max
     var maxRetries = Int.max
     var outlier: OutlierDetection?
@@ -144,6 +147,7 @@ struct CompiledPolicy: Sendable {
             // HTTP/1.1 upstreams: one request at a time per connection, so requests in
             // progress are bounded by both max_connections and max_requests.
             maxActive = min(cb.maxConnections, cb.maxRequests)
+            maxRequests = cb.maxRequests
             maxPending = cb.maxPendingRequests
             maxRetries = cb.maxRetries
         }

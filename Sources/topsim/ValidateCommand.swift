@@ -35,6 +35,7 @@ struct ValidateCommand: ParsableCommand {
                         }
                     }
                 }
+                for n in s.connectionNotes { print("\(path):\(n.line):\(n.column): note: \(n.text)") }
             } catch let e as ScenarioErrors {
                 bad = true
                 for d in e.diagnostics { printError(d.description) }

@@ -74,11 +74,13 @@ final class ServiceReportTests: XCTestCase {
             topologies: [ { name: d, kind: none } ]
             """)
         let csv = Self.rows(Reports.summaryCSV(r))
-        XCTAssertEqual(Array(csv[0].suffix(5)),
-                       ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms", "proxy_cost_per_month"])
-        XCTAssertEqual(csv[0][csv[0].count - 6], "proxy_cpu_cores", "the earlier columns come first, unchanged")
-        XCTAssertEqual(Array(csv[1].suffix(3)), ["", "", "0.00"], "no failure: empty; no proxy: costs nothing")
-        XCTAssertEqual(csv[1][csv[1].count - 5], "0")
+        XCTAssertEqual(Array(csv[0].suffix(6)),
+                       ["errors_overflow", "incomplete", "failed_p50_ms", "failed_p99_ms", "proxy_cost_per_month",
+                        "cross_zone_cost_per_month"])
+        XCTAssertEqual(csv[0][csv[0].count - 7], "proxy_cpu_cores", "the earlier columns come first, unchanged")
+        XCTAssertEqual(Array(csv[1].suffix(4)), ["", "", "0.00", "0.00"],
+                       "no failure: empty; no proxy: costs nothing; one zone: nothing crosses")
+        XCTAssertEqual(csv[1][csv[1].count - 6], "0")
     }
 
     /// `TOPOLOGY:SERVICE.METRIC` expectations read services.csv's figures.

@@ -126,13 +126,53 @@ final class WholeTruthTests: XCTestCase {
 
     // MARK: cost
 
+    /// One zone crossing per second for a month carries 2 KiB each (the default
+    /// bytes_per_call) billed at $0.01/GB leaving and $0.01/GB entering a zone:
+    /// 2048 / 2^30 GB × 2 × $0.01 × 730 h × 3600 s = $0.100250 (to 6 digits).
+    func testCrossZonePricePerCrossing() {
+        XCTAssertEqual(CostPrices().crossZonePerMonth(crossingsPerSecond: 1), 0.100250, accuracy: 5e-7)
+        XCTAssertEqual(CostPrices(crossZoneGB: 0).crossZonePerMonth(crossingsPerSecond: 1000), 0)
+    }
+
+    /// summary.csv's cross_zone_cost_per_month is services.csv's cross_zone_rps, summed over
+    /// the topology's services, at the scenario's prices (here $1/GB and 1 GiB a call, so
+    /// a crossing per second costs 2 × 730 × 3600 = $5,256,000 a month).
+    func testCrossZoneCostFollowsTheCrossings() throws {
+        let yaml = """
+        scenario: zones
+        duration: 20s
+        warmup: 2s
+        cluster: { nodes: 3, zones: [a, b, c] }
+        services:
+          front: { replicas: 3, workers: unlimited, service_time: const(1ms), calls: [back] }
+          back: { replicas: 3, workers: unlimited, service_time: const(1ms) }
+        traffic:
+          - { name: users, from: internal, to: front, rate: 20/s }
+        topologies:
+          - { name: direct, kind: none }
+          - { name: mesh, kind: sidecar, preset: istio-envoy }
+        cost: { cross_zone_gb: 1, bytes_per_call: 1073741824 }
+        """
+        let r = try Support.run(yaml)
+        let summary = rows(Reports.summaryCSV(r))
+        let services = rows(Reports.servicesCSV(r))
+        for row in summary {
+            let rps = services.filter { $0["topology"] == row["topology"] }
+                .reduce(0.0) { $0 + Double($1["cross_zone_rps"]!)! }
+            XCTAssertGreaterThan(rps, 1, "3 zones: about two thirds of 40 calls/s cross")
+            // services.csv rounds to 3 decimals: the cost is exact up to that rounding.
+            XCTAssertEqual(Double(row["cross_zone_cost_per_month"]!)!, rps * 2 * 730 * 3600,
+                           accuracy: 0.0005 * 2 * 2 * 730 * 3600)
+        }
+    }
+
     func testProxyCostAtTheScenarioPrices() throws {
         var yaml = Support.twoTopologies(expect: [], duration: "5s")
         let r0 = try Support.run(yaml)
         yaml += "cost: { vcpu_hour: 1, gb_hour: 0 }\n"
         let r = try Support.run(yaml)
         let s = rows(Reports.summaryCSV(r))
-        XCTAssertEqual(Reports.summaryHeader(replications: 1).last, "proxy_cost_per_month")
+        XCTAssertEqual(Reports.summaryHeader(replications: 1).suffix(2), ["proxy_cost_per_month", "cross_zone_cost_per_month"])
         for row in s {
             let cores = Double(row["proxy_cpu_cores"]!)!
             // vCPUs only at $1 an hour, 730 hours a month (rounding of the 4-decimal cores column).

@@ -5,7 +5,9 @@ import XCTest
 @testable import Topology
 
 /// Traversal counts and the exact latency each kind adds, with constant proxy
-/// latency d, a zero-latency network and no queueing.
+/// latency d, a zero-latency network and no queueing. mTLS is off: a new connection then
+/// costs only TCP's round trip, zero on this network (the TLS handshake's crypto is
+/// HandshakeTests' subject), so the path's traversals are all there is.
 final class PathTests: XCTestCase {
     let d = 0.25 * Fx.ms
     let work = 2 * Fx.ms
@@ -16,12 +18,12 @@ final class PathTests: XCTestCase {
             TopologySpec(name: "none", kind: .none),
             TopologySpec(name: "gw", kind: .gateway, preset: "kong", internal: .viaGateway,
                          gateway: GatewayPart(preset: "kong", overrides: p)),
-            TopologySpec(name: "mesh", kind: .sidecar, preset: "istio-envoy", proxy: p, ingress: p),
-            TopologySpec(name: "edge", kind: .combined, preset: "linkerd", proxy: p,
+            TopologySpec(name: "mesh", kind: .sidecar, preset: "istio-envoy", mtls: .off, proxy: p, ingress: p),
+            TopologySpec(name: "edge", kind: .combined, preset: "linkerd", mtls: .off, proxy: p,
                          gateway: GatewayPart(preset: "envoy-gateway", overrides: p),
-                         mesh: MeshPart(preset: "linkerd", proxy: p)),
-            TopologySpec(name: "ambient", kind: .sidecarless, preset: "istio-ambient", proxy: p, ingress: p),
-            TopologySpec(name: "ambient-wp", kind: .sidecarless, preset: "istio-ambient", proxy: p, ingress: p,
+                         mesh: MeshPart(preset: "linkerd", mtls: .off, proxy: p)),
+            TopologySpec(name: "ambient", kind: .sidecarless, preset: "istio-ambient", mtls: .off, proxy: p, ingress: p),
+            TopologySpec(name: "ambient-wp", kind: .sidecarless, preset: "istio-ambient", mtls: .off, proxy: p, ingress: p,
                          waypoint: .on(p)),
         ]
     }
@@ -74,8 +76,8 @@ final class PathTests: XCTestCase {
         let s = Fx.scenario(services: svc, traffic: [TrafficSource(name: "t", from: .internal, to: 0,
                                                                    rate: .constant(perSecond: 20))],
                             topologies: [TopologySpec(name: "none", kind: .none),
-                                         TopologySpec(name: "mesh", kind: .sidecar, preset: "istio-envoy", proxy: p, ingress: p)],
-                            duration: 20)
+                                         TopologySpec(name: "mesh", kind: .sidecar, preset: "istio-envoy", mtls: .off, proxy: p, ingress: p)],
+                            duration: 20, warmup: 1)
         let none = try Fx.run(s, 0).metrics, mesh = try Fx.run(s, 1).metrics
         XCTAssertEqual(none.latency.mean, 8 * Fx.ms, accuracy: 1)
         // Three sequential call levels on the critical path (client->front, front->a, front->c).
