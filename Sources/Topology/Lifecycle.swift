@@ -160,7 +160,7 @@ extension TopologySimulation {
     /// Whether nothing will answer a connection from the enforcer to `inst`: its node is
     /// down, or a partition lies between the enforcer's node and it. (A crashed process on a
     /// live node refuses at once instead: the kernel answers with a reset.)
-    func unreachable(_ a: Int, _ c: Int, instance inst: Int) -> Bool {
+    mutating func unreachable(_ a: Int, _ c: Int, instance inst: Int) -> Bool { // mutating: no copy of self per try
         let node = model.instances[inst].node
         if nodeDown[node] { return true }
         let from = calls[c].shared >= 0 ? model.proxies[Int(calls[c].shared)].node : Int(calls[c].callerNode)

@@ -148,7 +148,7 @@ extension TopologySimulation {
     }
 
     /// The zone of the node an enforcer runs on (-1: outside the cluster, no locality).
-    func enforcerZone(_ e: Int) -> Int {
+    mutating func enforcerZone(_ e: Int) -> Int {
         let node: Int
         if e < 0 {
             return -1

@@ -35,7 +35,7 @@ extension TopologySimulation {
     // MARK: - Envoy outlier detection
 
     /// The first sweep of upstream `u` at or after `t`.
-    func sweep(atOrAfter t: SimTime, _ u: Int, _ od: OutlierDetection) -> SimTime {
+    mutating func sweep(atOrAfter t: SimTime, _ u: Int, _ od: OutlierDetection) -> SimTime {
         let phase = upstreams[u].sweepPhase
         let k = (t - phase + od.interval - 1) / od.interval
         return phase + max(0, k) * od.interval

@@ -49,7 +49,8 @@ extension CompiledTopology {
 
 extension TopologySimulation {
     /// Route and enforcer of a request entering through the topology's edge.
-    func setExternalRoute(_ r: inout CallRec) {
+    // `mutating` (though it changes only `r`): a non-mutating call from the event loop copies the simulation.
+    mutating func setExternalRoute(_ r: inout CallRec) {
         switch model.kind {
         case .none:
             // The load generator's own client library: the scenario's policies.
@@ -65,7 +66,7 @@ extension TopologySimulation {
     }
 
     /// Route and enforcing policy of a service-to-service call (or an internal source's).
-    func setInternalRoute(_ r: inout CallRec, callerService: Int, callerLibrary: Int) {
+    mutating func setInternalRoute(_ r: inout CallRec, callerService: Int, callerLibrary: Int) {
         let clientLib: Int32 = callerService >= 0 ? Int32(3 + callerService) : 2
         r.enforcer = Int32(callerLibrary)
         switch model.kind {
