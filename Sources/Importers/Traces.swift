@@ -257,7 +257,9 @@ struct TraceAnalysis {
         for (e, r) in execRoot.enumerated() {
             let service = spans[r].service
             let place = Place(trace: traceID, execution: e)
-            var st = stats[service] ?? ServiceStats(first: place)
+            // Taken out of the dictionary while updated: a copy left in it would make every
+            // append copy the samples (copy-on-write).
+            var st = stats.removeValue(forKey: service) ?? ServiceStats(first: place)
             if place < st.first { st.first = place }
             let selfSpan = execSelf[e] >= 0 ? execSelf[e] : r
             let (a, b) = (spans[selfSpan].start, spans[selfSpan].end)

@@ -73,7 +73,7 @@ final class StreamingMemoryTests: XCTestCase {
     /// about 19 MB. Bound: 30 MB (the derivation plus the 7 MB by which the small import's own
     /// peak varies between runs). Holding every span instead (one bucket) measured 60 MB of
     /// growth (200,000 × 300 bytes), and decoding the export whole with JSONDecoder 184 MB:
-    /// both fail the bound. Measured: 5-14 MB.
+    /// both fail the bound. Measured: 4-14 MB.
     /// The result is exact: each service's self time is 0.3 ms (db's 0.1 ms) and the rate
     /// (50,000 − 1) roots / 49.999 s = 1000/s.
     func testHugeExportIsStreamedWithBoundedMemory() throws {
