@@ -238,6 +238,33 @@ final class TracesImportTests: XCTestCase {
         }
     }
 
+    /// Damaged exports never crash the streamed import: every cut of each fixture, and each
+    /// with one byte replaced by a structural character, either imports or is an ImportError.
+    func testDamagedExportsAreErrorsNotCrashes() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("damaged.json")
+        var errors = 0, imported = 0
+        for name in ["traces/otlp.json", "traces/jaeger.json", "traces/zipkin.json"] {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(name))))
+            var variants: [[UInt8]] = stride(from: 0, to: bytes.count, by: 5).map { Array(bytes[..<$0]) }
+            for (k, at) in stride(from: 0, to: bytes.count, by: 11).enumerated() {
+                var v = bytes
+                v[at] = Array("{}[]\",:".utf8)[k % 7]
+                variants.append(v)
+            }
+            for v in variants {
+                try Data(v).write(to: file)
+                do {
+                    _ = try TracesImporter.importFile(file.path, options: .init(bucketBytes: 1024))
+                    imported += 1
+                } catch is ImportError { errors += 1 }
+            }
+        }
+        XCTAssertGreaterThan(errors, 100)
+        XCTAssertGreaterThan(imported, 0)
+    }
+
     /// A large export: 40,000 traces of 4 spans (160,000 spans, about 30 MB of OTLP JSON, so
     /// 4 temporary buckets of 8 MB) with at most 1,000 samples kept per service (a random
     /// subset): the counts are exact and the samples bounded. (Memory: StreamingMemoryTests.)
