@@ -154,25 +154,42 @@ struct TraceAnalysis {
         var first: Place
         var executions = 0
         var ownErrors = 0
-        /// Self times (ms) with their priorities: the `maxSamples` smallest priorities are kept.
+        /// Self times (ms) with their priorities: the `maxSamples` smallest (priority, time)
+        /// pairs, as a max-heap (the root is the next to go), so at most `maxSamples` are held.
         var kept: [(priority: UInt64, ms: Double)] = []
-        var cutoff = UInt64.max
         var slotCount: [SlotKey: Int] = [:]
         var slotOffset: [SlotKey: Double] = [:]
         /// Executions that made both calls, and those where they overlapped.
         var pairs: [PairKey: (both: Int, same: Int)] = [:]
 
-        /// Keeps the k smallest priorities once twice as many are held (amortised O(log k)).
-        mutating func sample(_ ms: Double, priority: UInt64, keep k: Int) {
-            guard priority < cutoff else { return }
-            kept.append((priority, ms))
-            if kept.count >= 2 * k { prune(k) }
+        static func above(_ a: (priority: UInt64, ms: Double), _ b: (priority: UInt64, ms: Double)) -> Bool {
+            a.priority != b.priority ? a.priority > b.priority : a.ms > b.ms
         }
-        mutating func prune(_ k: Int) {
-            guard kept.count > k else { return }
-            kept.sort { $0.priority != $1.priority ? $0.priority < $1.priority : $0.ms < $1.ms }
-            kept.removeLast(kept.count - k)
-            cutoff = kept[k - 1].priority
+
+        /// Keeps the sample when it is among the k smallest so far (O(log k)).
+        mutating func sample(_ ms: Double, priority: UInt64, keep k: Int) {
+            var i: Int
+            if kept.count < k {
+                kept.append((priority, ms))
+                i = kept.count - 1
+                while i > 0, Self.above(kept[i], kept[(i - 1) / 2]) {
+                    kept.swapAt(i, (i - 1) / 2)
+                    i = (i - 1) / 2
+                }
+                return
+            }
+            guard Self.above(kept[0], (priority, ms)) else { return }
+            kept[0] = (priority, ms)
+            i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < kept.count && Self.above(kept[l], kept[m]) { m = l }
+                if r < kept.count && Self.above(kept[r], kept[m]) { m = r }
+                if m == i { return }
+                kept.swapAt(i, m)
+                i = m
+            }
         }
     }
 
@@ -340,8 +357,7 @@ struct TraceAnalysis {
         var draft = ImportDraft(name: ScenarioWriter.serviceName((base as NSString).deletingPathExtension).name,
                                 description: "Imported from the \(format.rawValue) trace export \(base) (\(traces) traces, \(spans) spans).")
         for s in order {
-            var st = stats[s]!
-            st.prune(maxSamples)
+            let st = stats[s]!
             let samples = st.kept.map(\.ms).sorted()
             let name = rename[s]!
             let sampleName = "samples-\(name).csv"

@@ -238,6 +238,21 @@ final class TracesImportTests: XCTestCase {
         }
     }
 
+    /// The samples kept are the k smallest priorities (a uniform random subset, the
+    /// priorities being hashes) whatever order they come in: 50 samples, k = 7, fed forwards
+    /// and backwards, keep the same 7, those of the 7 smallest priorities.
+    func testSamplesKeptAreTheSmallestPrioritiesInAnyOrder() {
+        let items = (0..<50).map { (priority: TraceAnalysis.mix(UInt64($0)), ms: Double($0)) }
+        var forwards = TraceAnalysis.ServiceStats(first: .init(trace: "", execution: 0))
+        var backwards = forwards
+        for x in items { forwards.sample(x.ms, priority: x.priority, keep: 7) }
+        for x in items.reversed() { backwards.sample(x.ms, priority: x.priority, keep: 7) }
+        let expected = items.sorted { $0.priority < $1.priority }.prefix(7).map(\.ms).sorted()
+        XCTAssertEqual(expected.count, 7)
+        XCTAssertEqual(forwards.kept.map(\.ms).sorted(), expected)
+        XCTAssertEqual(backwards.kept.map(\.ms).sorted(), expected)
+    }
+
     /// Damaged exports never crash the streamed import: every cut of each fixture, and each
     /// with one byte replaced by a structural character, either imports or is an ImportError.
     func testDamagedExportsAreErrorsNotCrashes() throws {
