@@ -350,33 +350,7 @@ public enum KubernetesImporter {
             }
         }
         if let od = tp["outlierDetection"] {
-            // topsim counts 5xx, resets, connect failures and timeouts alike, and every failure it
-            // models answers 503 or 504: Envoy's gateway errors (502, 503, 504) are all of them.
-            var consecutive: [(Int, String)] = []
-            for k in od.keys {
-                let n = od[k]!
-                let src = "\(at).outlierDetection.\(k)"
-                switch k {
-                case "consecutive5xxErrors", "consecutiveGatewayErrors", "consecutiveErrors":
-                    let v = try whole(n, k)
-                    if v > 0 { consecutive.append((v, src)) }
-                case "interval": set("outlier_detection.interval", try dur(n, k), src)
-                case "baseEjectionTime": set("outlier_detection.ejection", try dur(n, k), src)
-                case "maxEjectionPercent":
-                    guard let v = n.int, (0...100).contains(v) else { throw bad(r, n, "maxEjectionPercent must be 0..100") }
-                    set("outlier_detection.max_ejection", "\(v)%", src)
-                case "minHealthPercent":
-                    guard let v = n.int, (0...100).contains(v) else { throw bad(r, n, "minHealthPercent must be 0..100") }
-                    set("outlier_detection.panic_threshold", "\(v)%", src)
-                default: notes.append("\(src) not mapped")
-                }
-            }
-            if let (v, src) = consecutive.min(by: { $0.0 < $1.0 }) {
-                set("outlier_detection.consecutive_errors", "\(v)", src)
-                if consecutive.count > 1 { notes.append("\(at).outlierDetection: several consecutive-error counts; the smallest (\(v)) ejects first and is kept") }
-            } else if od.mapping?.isEmpty == false {
-                set("outlier_detection.consecutive_errors", "5", "default: Istio's consecutive5xxErrors default")
-            }
+            try outlierDetection(od, at: at, r: r, set: set, notes: &notes, whole: whole, dur: dur)
         }
         if let lb = tp["loadBalancer"] {
             if let simple = lb["simple"]?.text {
@@ -397,6 +371,80 @@ public enum KubernetesImporter {
             notes.append("\(at).tls.mode \(tls): the topology's mtls (from PeerAuthentication) decides; not mapped separately")
         }
         if tp["portLevelSettings"] != nil { notes.append("\(at).portLevelSettings not mapped (no ports in topsim)") }
+    }
+
+    /// Envoy's consecutive_5xx default, which Istio keeps when consecutive5xxErrors is unset
+    /// (outlier_detection.proto: "Defaults to 5"; Istio DestinationRule: "defaults to 5").
+    static let envoyConsecutive5xx = 5
+
+    /// A DestinationRule's outlierDetection → the scenario's `outlier_detection`.
+    ///
+    /// Istio (pilot cluster_traffic_policy.go applyOutlierDetection) programs Envoy's two
+    /// counters separately: `consecutive5xxErrors` → consecutive_5xx (any 5xx; unset keeps
+    /// Envoy's default 5, `0` turns it off) and `consecutiveGatewayErrors` → consecutive_gateway_failure
+    /// (only 502, 503, 504; off unless set above 0). With split_external_local_origin_errors
+    /// false, as Istio leaves it, both also count locally originated failures: connect
+    /// failures, resets, timeouts (Envoy's outlier detection overview). Each ejects the host
+    /// when it reaches its own count.
+    ///
+    /// The scenario has one counter, `consecutive_errors`, documented as Envoy's consecutive
+    /// 5xx (docs/scenario-format.md): consecutive5xxErrors maps to it. consecutiveGatewayErrors
+    /// has no field of its own; every failure topsim models answers 503 or 504 (an app's own
+    /// errors answer 503, Topology's Failure) or is locally originated, so a gateway count
+    /// would see exactly the failures the 5xx count sees: when it is the lower of the two
+    /// (the one Istio says has an effect) it ejects first and becomes `consecutive_errors`;
+    /// either way a note says so and why (a real app's 500s would count only toward the 5xx
+    /// count). The deprecated `consecutiveErrors` is no longer read by Istio: noted, not mapped.
+    static func outlierDetection(_ od: Node, at: String, r: Resource, set: (String, String, String) -> Void,
+                                 notes: inout [String], whole: (Node, String) throws -> Int,
+                                 dur: (Node, String) throws -> String) throws {
+        let base = "\(at).outlierDetection"
+        var fiveXX: (value: Int, source: String)?
+        var gateway: (value: Int, source: String)?
+        var rest: [(String, String, String)] = []
+        for k in od.keys {
+            let n = od[k]!
+            let src = "\(base).\(k)"
+            switch k {
+            case "consecutive5xxErrors": fiveXX = (try whole(n, k), src)
+            case "consecutiveGatewayErrors": gateway = (try whole(n, k), src)
+            case "consecutiveErrors":
+                notes.append("\(src) not mapped: deprecated, and no longer read by Istio (use consecutive5xxErrors or consecutiveGatewayErrors)")
+            case "interval": rest.append(("outlier_detection.interval", try dur(n, k), src))
+            case "baseEjectionTime": rest.append(("outlier_detection.ejection", try dur(n, k), src))
+            case "maxEjectionPercent":
+                guard let v = n.int, (0...100).contains(v) else { throw bad(r, n, "maxEjectionPercent must be 0..100") }
+                rest.append(("outlier_detection.max_ejection", "\(v)%", src))
+            case "minHealthPercent":
+                guard let v = n.int, (0...100).contains(v) else { throw bad(r, n, "minHealthPercent must be 0..100") }
+                rest.append(("outlier_detection.panic_threshold", "\(v)%", src))
+            default: notes.append("\(src) not mapped")
+            }
+        }
+        // The 5xx count in force: the one given (0: off), else Envoy's default.
+        let fiveOn: (value: Int, source: String)?
+        if let f = fiveXX { fiveOn = f.value > 0 ? f : nil } else {
+            fiveOn = (value: Self.envoyConsecutive5xx,
+                      source: "default: Envoy's consecutive_5xx (5), which Istio keeps when consecutive5xxErrors is unset")
+        }
+        let gateOn: (value: Int, source: String)?
+        if let g = gateway, g.value > 0 { gateOn = g } else { gateOn = nil }
+        var chosen = fiveOn
+        if let g = gateOn {
+            let why = "topsim has one consecutive-error count (Envoy's consecutive 5xx); every failure it models is a 503 or 504 or a connect failure, reset or timeout, which Envoy's gateway-failure count sees too (a real app's 500s would count only toward consecutive5xxErrors)"
+            if let f = fiveOn, g.value >= f.value {
+                notes.append("\(g.source) \(g.value) has no effect: the 5xx count (\(f.value)) ejects first, as Istio documents for a gateway count not below it; \(why)")
+            } else {
+                chosen = g
+                notes.append("\(g.source) \(g.value) is written as outlier_detection.consecutive_errors: it ejects before \(fiveOn.map { "the 5xx count (\($0.value))" } ?? "the 5xx count (off: consecutive5xxErrors 0)"); \(why)")
+            }
+        }
+        guard let (v, src) = chosen else {
+            notes.append("\(base): consecutive5xxErrors is 0 and no consecutiveGatewayErrors is set: Istio ejects no host (success-rate ejection is off), so outlier detection is not written")
+            return
+        }
+        set("outlier_detection.consecutive_errors", "\(v)", src)
+        for (key, value, source) in rest { set(key, value, source) }
     }
 
     /// A Kong decK file (`_format_version`, `services[]` with retries and timeouts in ms,

@@ -7,7 +7,8 @@ import Scenario
 /// (docs/import.md). Prints the scenario on stdout or writes it to `-o FILE`; `empirical()`
 /// sample files go next to it (the current folder with stdout). Every value carries a comment
 /// saying where it came from; every field that could not be mapped is a `note:` on stderr.
-/// The scenario is validated before anything is written: nothing is half-written.
+/// The scenario is validated before anything is written: nothing is half-written. `-o`
+/// makes the folders it names when they do not exist.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
@@ -87,7 +88,20 @@ struct ImportCommand: ParsableCommand {
         let folder = target?.deletingLastPathComponent() ?? URL(fileURLWithPath: fm.currentDirectoryPath)
         let scenarioName = target?.lastPathComponent ?? "imported.yaml"
         let temp = folder.appendingPathComponent(".topsim-import-\(ProcessInfo.processInfo.processIdentifier)")
+        // `-o mine/scenario.yaml` into a folder not made yet (as docs/getting-started.md does):
+        // the folders are made, and removed again when the import fails (nothing half-written).
+        var made: URL?
+        var up = folder
+        while !fm.fileExists(atPath: up.path) {
+            made = up
+            let parent = up.deletingLastPathComponent()
+            if parent.path == up.path { break }
+            up = parent
+        }
+        var finished = false
+        defer { if !finished, let made { try? fm.removeItem(at: made) } }
         do {
+            if made != nil { try fm.createDirectory(at: folder, withIntermediateDirectories: true) }
             try fm.createDirectory(at: temp, withIntermediateDirectories: false)
         } catch {
             stderr("error: cannot write into '\(folder.path)': \(error.localizedDescription)")
@@ -127,6 +141,7 @@ struct ImportCommand: ParsableCommand {
             stderr("error: cannot write '\(folder.path)': \(error.localizedDescription)")
             throw ExitCode(2)
         }
+        finished = true
         if !moved.isEmpty {
             stderr("note: wrote \(moved.count) sample file\(moved.count == 1 ? "" : "s") for empirical() next to the scenario: \(draft.samples.map(\.name).joined(separator: ", "))")
         }

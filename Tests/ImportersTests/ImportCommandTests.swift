@@ -19,6 +19,22 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["shop.yaml"])
     }
 
+    /// `-o` into folders that do not exist yet (docs/getting-started.md writes
+    /// `-o mine/scenario.yaml`): they are made. A failing import leaves none behind.
+    func testOutputFoldersAreMadeAndNotLeftOnFailure() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try TopsimBinary.run(["import", "traces", Fixtures.path("traces/zipkin.json"),
+                                      "-o", dir.appendingPathComponent("mine/sub/scenario.yaml").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("mine/sub").path).sorted(),
+                       ["samples-api.csv", "samples-db.csv", "samples-web.csv", "scenario.yaml"])
+        let bad = try TopsimBinary.run(["import", "isotope", Fixtures.path("isotope/broken.yaml"),
+                                        "-o", dir.appendingPathComponent("other/x.yaml").path])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["mine"])
+    }
+
     func testBadInputExitsTwoAndWritesNothing() throws {
         let dir = try Fixtures.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -38,7 +38,8 @@ final class KubernetesImportTests: XCTestCase {
 
     /// The DestinationRule's outlierDetection shows in the sidecar topology's effective
     /// policies (preset ← scenario ← topology), formatted as `topsim presets` prints them:
-    /// consecutiveGatewayErrors 3 (the smaller of 3 and consecutive5xxErrors 7), interval 5s,
+    /// consecutiveGatewayErrors 3 (below consecutive5xxErrors 7, it ejects first: every failure
+    /// topsim models is a gateway error; testConsecutiveGatewayErrors...), interval 5s,
     /// baseEjectionTime 15s, maxEjectionPercent 40.
     func testOutlierDetectionAppearsInTheEffectivePolicies() throws {
         let dir = try Fixtures.scratch()
@@ -97,6 +98,63 @@ final class KubernetesImportTests: XCTestCase {
         XCTAssertEqual(d.traffic.map(\.to), ["frontend", "stock", "catalog"])
         XCTAssertTrue(d.notes.contains { $0.contains("no call graph") })
         XCTAssertNoThrow(try ScenarioLoader.parse(text: ScenarioWriter.write(d, header: []), fileName: "k.yaml"))
+    }
+
+    /// The sidecar topology's policies (by key) and the notes, for a DestinationRule whose
+    /// outlierDetection is `fields` (a YAML flow mapping), on the timeout fixture's graph.
+    func outlier(_ fields: String) throws -> (policies: [String: PolicyValue], notes: [String]) {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("dr.yaml")
+        try Data("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: payment }
+            spec:
+              host: payment
+              trafficPolicy:
+                outlierDetection: \(fields)
+            """.utf8).write(to: file)
+        let d = try KubernetesImporter.importPaths([file.path], options: .init(graph: Fixtures.path("kubernetes/timeout/graph.yaml")))
+        let p = d.topologies.first { $0.kind == "sidecar" }?.policies ?? []
+        return (Dictionary(uniqueKeysWithValues: p.map { ($0.key, $0) }), d.notes)
+    }
+
+    /// Istio's consecutive5xxErrors is Envoy's consecutive_5xx, the count the scenario's
+    /// consecutive_errors is: mapped as it is, nothing noted. 0 turns it off (Istio sets
+    /// enforcing_consecutive_5xx 0): with no gateway count nothing ejects, and nothing is written.
+    func testConsecutive5xxErrorsMapsToConsecutiveErrors() throws {
+        let (p, notes) = try outlier("{ consecutive5xxErrors: 7, interval: 5s }")
+        XCTAssertEqual(p["outlier_detection.consecutive_errors"]?.value, "7")
+        XCTAssertEqual(p["outlier_detection.consecutive_errors"]?.source, "dr.yaml:DestinationRule/payment.spec.trafficPolicy.outlierDetection.consecutive5xxErrors")
+        XCTAssertEqual(p["outlier_detection.interval"]?.value, "5s")
+        XCTAssertFalse(notes.contains { $0.contains("consecutive") }, "\(notes)")
+        let (off, offNotes) = try outlier("{ consecutive5xxErrors: 0, interval: 5s }")
+        XCTAssertNil(off["outlier_detection.consecutive_errors"])
+        XCTAssertNil(off["outlier_detection.interval"])
+        XCTAssertTrue(offNotes.contains { $0.contains("consecutive5xxErrors is 0 and no consecutiveGatewayErrors is set: Istio ejects no host") }, "\(offNotes)")
+    }
+
+    /// consecutiveGatewayErrors (502, 503, 504 only) has no field of its own: always noted.
+    /// Alone, Envoy's consecutive_5xx keeps its default 5 (Istio leaves it unset). Every
+    /// failure topsim models is a gateway error, so both counts see the same failures and the
+    /// lower ejects first: 3 < 5 is written; 8 ≥ 5 has no effect (as Istio documents) and 5 is
+    /// written. With the 5xx count off (0), the gateway count alone ejects. The deprecated
+    /// consecutiveErrors, which Istio no longer reads, is noted and not mapped.
+    func testConsecutiveGatewayErrorsIsNotedAndEjectsFirstOnlyBelowThe5xxCount() throws {
+        let (low, lowNotes) = try outlier("{ consecutiveGatewayErrors: 3 }")
+        XCTAssertEqual(low["outlier_detection.consecutive_errors"]?.value, "3")
+        XCTAssertTrue(low["outlier_detection.consecutive_errors"]?.source.hasSuffix("outlierDetection.consecutiveGatewayErrors") ?? false)
+        XCTAssertTrue(lowNotes.contains { $0.contains("consecutiveGatewayErrors 3 is written as outlier_detection.consecutive_errors: it ejects before the 5xx count (5)") }, "\(lowNotes)")
+        let (high, highNotes) = try outlier("{ consecutiveGatewayErrors: 8 }")
+        XCTAssertEqual(high["outlier_detection.consecutive_errors"]?.value, "5")
+        XCTAssertTrue(high["outlier_detection.consecutive_errors"]?.source.hasPrefix("default: Envoy's consecutive_5xx") ?? false)
+        XCTAssertTrue(highNotes.contains { $0.contains("consecutiveGatewayErrors 8 has no effect: the 5xx count (5) ejects first") }, "\(highNotes)")
+        let (only, _) = try outlier("{ consecutive5xxErrors: 0, consecutiveGatewayErrors: 4 }")
+        XCTAssertEqual(only["outlier_detection.consecutive_errors"]?.value, "4")
+        let (old, oldNotes) = try outlier("{ consecutiveErrors: 2, consecutive5xxErrors: 6 }")
+        XCTAssertEqual(old["outlier_detection.consecutive_errors"]?.value, "6")
+        XCTAssertTrue(oldNotes.contains { $0.contains("outlierDetection.consecutiveErrors not mapped: deprecated") }, "\(oldNotes)")
     }
 
     func testRetryOnClasses() {

@@ -24,8 +24,9 @@ final class TracesImportTests: XCTestCase {
         let web = d.services[0]
         XCTAssertEqual(web.steps.count, 1)
         XCTAssertEqual(web.steps[0].calls, [DraftCall(service: "api"), DraftCall(service: "db", probability: 0.5)])
+        // Sample files hold values in ascending order.
         XCTAssertEqual(samples(d, "web"), [5, 6])
-        XCTAssertEqual(samples(d, "api"), [3, 0.5])
+        XCTAssertEqual(samples(d, "api"), [0.5, 3])
         XCTAssertEqual(samples(d, "db"), [4.5])
         XCTAssertEqual(d.traffic.map(\.to), ["web"])
         XCTAssertEqual(d.traffic[0].rate.value, 10, accuracy: 1e-9)
@@ -45,8 +46,8 @@ final class TracesImportTests: XCTestCase {
         let d = try TracesImporter.importFile(Fixtures.path("traces/zipkin.json"))
         XCTAssertEqual(d.services.map(\.name), ["web", "api", "db"])
         XCTAssertEqual(d.services[0].steps.map(\.calls), [[DraftCall(service: "api")], [DraftCall(service: "db", probability: 0.5)]])
-        XCTAssertEqual(samples(d, "web"), [5, 3])
-        XCTAssertEqual(samples(d, "api"), [2, 1])
+        XCTAssertEqual(samples(d, "web"), [3, 5])
+        XCTAssertEqual(samples(d, "api"), [1, 2])
         XCTAssertEqual(samples(d, "db"), [1.5])
         XCTAssertEqual(d.services[2].errors?.value, 1)
         XCTAssertEqual(d.traffic[0].rate.value, 2, accuracy: 1e-9)
@@ -115,6 +116,11 @@ final class TracesImportTests: XCTestCase {
 
         let d = try TracesImporter.importFile(json.path)
         XCTAssertTrue(d.notes.contains { $0.contains("imported 'direct'") })
+        // Streamed through 16 temporary buckets, or decoded whole: the same scenario.
+        let buckets = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: json.path)[.size] as? Int) / 16 + 1
+        try assertSame(try TracesImporter.importFile(json.path, options: .init(bucketBytes: buckets)),
+                       try TracesImporter.importData(Data(contentsOf: json), file: json.path))
+        try assertSame(d, try TracesImporter.importFile(json.path, options: .init(bucketBytes: buckets)))
         XCTAssertEqual(Set(d.services.map(\.name)), ["front", "auth", "cart", "recs", "db"])
         let front = try XCTUnwrap(d.services.first { $0.name == "front" })
         // cart and recs start together: their order inside the group is immaterial.
@@ -145,9 +151,138 @@ final class TracesImportTests: XCTestCase {
         }
     }
 
-    /// A large export: 40,000 traces of 4 spans (160,000 spans, about 30 MB of OTLP JSON) with
-    /// at most 1,000 samples kept per service (reservoir sampling): the counts are exact and
-    /// the samples bounded. (Timing and memory are measured in docs/import.md, not asserted.)
+    /// The scenario text, its sample files and its notes are equal.
+    func assertSame(_ a: ImportDraft, _ b: ImportDraft, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(ScenarioWriter.write(a, header: []), ScenarioWriter.write(b, header: []), file: file, line: line)
+        XCTAssertEqual(a.samples.map(\.name), b.samples.map(\.name), file: file, line: line)
+        XCTAssertEqual(a.samples.map(\.milliseconds), b.samples.map(\.milliseconds), file: file, line: line)
+        XCTAssertEqual(a.notes, b.notes, file: file, line: line)
+    }
+
+    /// Fixtures/traces/otlp.json, by hand, in the OTLP JSON encoding with what it allows
+    /// (times in ms after T0 = 1700000000000000000 ns):
+    /// - trace ...0A (written 0A and 0a: hex ids are case-insensitive, and parentSpanId C1 names
+    ///   span c1): front 0..10 (SERVER, kind 2; parentSpanId "" is a root) calls cart (CLIENT
+    ///   1..5, cart's SERVER 2..4) and sends to queue (PRODUCER 6..7; queue's CONSUMER 6.2..6.8).
+    ///   front's self = 10 − 4 − 1 = 5 ms; cart's 2 ms; queue's 0.6 ms.
+    /// - trace ...0B at 100 ms: front 100..108 failed (status.code 2) and calls cart (kind given
+    ///   as the name SPAN_KIND_CLIENT, 101..103; cart 101.5..102.5, its start a JSON number):
+    ///   front's self 8 − 2 = 6 ms, cart's 1 ms. front failed with no failed call: errors 1 of 2.
+    /// - cart's resourceSpans names its resource after its spans.
+    /// So front calls [cart] (2 of 2) then [{queue, 50%}] (1 of 2; no overlap with cart);
+    /// rate (2 − 1) roots / 0.1 s = 10/s; 2 traces, 8 spans.
+    func testOTLPExportInThePublishedEncoding() throws {
+        let path = Fixtures.path("traces/otlp.json")
+        let d = try TracesImporter.importFile(path)
+        XCTAssertEqual(d.services.map(\.name), ["front", "cart", "queue"])
+        XCTAssertEqual(d.services[0].steps.map(\.calls), [[DraftCall(service: "cart")], [DraftCall(service: "queue", probability: 0.5)]])
+        XCTAssertEqual(samples(d, "front"), [5, 6])
+        XCTAssertEqual(samples(d, "cart"), [1, 2])
+        XCTAssertEqual(samples(d, "queue").map { ($0 * 1e6).rounded() / 1e6 }, [0.6])
+        XCTAssertEqual(d.services[0].errors?.value, 0.5)
+        XCTAssertNil(d.services[1].errors)
+        XCTAssertEqual(d.traffic.map(\.to), ["front"])
+        XCTAssertEqual(d.traffic[0].rate.value, 10, accuracy: 1e-9)
+        XCTAssertTrue(d.description.contains("(2 traces, 8 spans)"), d.description)
+        XCTAssertFalse(d.notes.contains { $0.contains("missing") || $0.contains("clamped") }, "\(d.notes)")
+        try assertSame(d, try TracesImporter.importData(Data(contentsOf: URL(fileURLWithPath: path)), file: path))
+    }
+
+    /// The streamed import equals the whole-document one on every fixture, with one bucket
+    /// (in memory) and with a bucket per ~100 bytes (every trace through temporary files).
+    func testStreamedImportEqualsWholeDocumentImport() throws {
+        for name in ["traces/otlp.json", "traces/jaeger.json", "traces/zipkin.json"] {
+            let path = Fixtures.path(name)
+            let whole = try TracesImporter.importData(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
+            try assertSame(try TracesImporter.importFile(path), whole)
+            try assertSame(try TracesImporter.importFile(path, options: .init(bucketBytes: 100)), whole)
+        }
+    }
+
+    /// The OTLP file exporter's JSON Lines: one request per line. Splitting otlp.json's three
+    /// resources over two lines changes nothing.
+    func testOTLPJSONLines() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("traces/otlp.json")))) as? [String: Any]
+        let resources = try XCTUnwrap(doc?["resourceSpans"] as? [Any])
+        let lines = try [Array(resources[0..<1]), Array(resources[1...])].map { part in
+            String(decoding: try JSONSerialization.data(withJSONObject: ["resourceSpans": part]), as: UTF8.self)
+        }
+        XCTAssertFalse(lines[0].contains("\n"))
+        let file = dir.appendingPathComponent("otlp.json")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let streamed = try TracesImporter.importFile(file.path)
+        let original = try TracesImporter.importFile(Fixtures.path("traces/otlp.json"))
+        XCTAssertEqual(ScenarioWriter.write(streamed, header: []), ScenarioWriter.write(original, header: []))
+        XCTAssertEqual(streamed.samples.map(\.milliseconds), original.samples.map(\.milliseconds))
+    }
+
+    /// Bad JSON in a streamed file is an error at its line and column; a cut-short file too.
+    func testStreamedErrorsNameTheirPosition() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.json")
+        try Data("{\"resourceSpans\": [\n  {\"resource\": {}, \"scopeSpans\": [{\"spans\": [{\"spanId\": \"01\"}]}]}\n]}\n".utf8).write(to: file)
+        XCTAssertThrowsError(try TracesImporter.importFile(file.path)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("\(file.path):2:46: error: not valid OTLP JSON: missing 'traceId'"), "\(e)")
+            XCTAssertTrue("\(e)".hasSuffix("in resourceSpans[0].scopeSpans[0].spans[0]"), "\(e)")
+        }
+        try Data("{\"resourceSpans\": [\n  {\"resource\": {} x\n".utf8).write(to: file)
+        XCTAssertThrowsError(try TracesImporter.importFile(file.path)) { e in
+            XCTAssertEqual("\(e)", "\(file.path):2:19: error: not valid JSON: expected ',' or '}'")
+        }
+        try Data("[{\"traceId\": \"a\", \"id\": \"b\", \"timestamp\": 1".utf8).write(to: file)
+        XCTAssertThrowsError(try TracesImporter.importFile(file.path)) { e in
+            XCTAssertTrue("\(e)".contains("error: not valid JSON: the file ends inside a value"), "\(e)")
+        }
+    }
+
+    /// The samples kept are the k smallest priorities (a uniform random subset, the
+    /// priorities being hashes) whatever order they come in: 50 samples, k = 7, fed forwards
+    /// and backwards, keep the same 7, those of the 7 smallest priorities.
+    func testSamplesKeptAreTheSmallestPrioritiesInAnyOrder() {
+        let items = (0..<50).map { (priority: TraceAnalysis.mix(UInt64($0)), ms: Double($0)) }
+        var forwards = TraceAnalysis.ServiceStats(first: .init(trace: "", execution: 0))
+        var backwards = forwards
+        for x in items { forwards.sample(x.ms, priority: x.priority, keep: 7) }
+        for x in items.reversed() { backwards.sample(x.ms, priority: x.priority, keep: 7) }
+        let expected = items.sorted { $0.priority < $1.priority }.prefix(7).map(\.ms).sorted()
+        XCTAssertEqual(expected.count, 7)
+        XCTAssertEqual(forwards.kept.map(\.ms).sorted(), expected)
+        XCTAssertEqual(backwards.kept.map(\.ms).sorted(), expected)
+    }
+
+    /// Damaged exports never crash the streamed import: every cut of each fixture, and each
+    /// with one byte replaced by a structural character, either imports or is an ImportError.
+    func testDamagedExportsAreErrorsNotCrashes() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("damaged.json")
+        var errors = 0, imported = 0
+        for name in ["traces/otlp.json", "traces/jaeger.json", "traces/zipkin.json"] {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(name))))
+            var variants: [[UInt8]] = stride(from: 0, to: bytes.count, by: 5).map { Array(bytes[..<$0]) }
+            for (k, at) in stride(from: 0, to: bytes.count, by: 11).enumerated() {
+                var v = bytes
+                v[at] = Array("{}[]\",:".utf8)[k % 7]
+                variants.append(v)
+            }
+            for v in variants {
+                try Data(v).write(to: file)
+                do {
+                    _ = try TracesImporter.importFile(file.path, options: .init(bucketBytes: 1024))
+                    imported += 1
+                } catch is ImportError { errors += 1 }
+            }
+        }
+        XCTAssertGreaterThan(errors, 100)
+        XCTAssertGreaterThan(imported, 0)
+    }
+
+    /// A large export: 40,000 traces of 4 spans (160,000 spans, about 30 MB of OTLP JSON, so
+    /// 4 temporary buckets of 8 MB) with at most 1,000 samples kept per service (a random
+    /// subset): the counts are exact and the samples bounded. (Memory: StreamingMemoryTests.)
     func testLargeExportKeepsBoundedSamples() throws {
         let dir = try Fixtures.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
