@@ -13,7 +13,7 @@ struct ValidateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Scenario files (YAML).")
+    @Argument(help: "Scenario files (YAML).", completion: .scenarioFile)
     var files: [String]
 
     func validate() throws {
