@@ -8,8 +8,12 @@ TEST_FLAGS  := -c release -Xswiftc -cross-module-optimization -Xswiftc -enable-t
 BIN         := .build/release/topsim
 TEST_BIN    := .build-test/release/topsim
 FUZZ_SECONDS ?= 600
+# make install: PREFIX/bin/topsim, the man page and the bash, zsh and fish completions,
+# under DESTDIR when given (packaging).
+PREFIX      ?= /usr/local
+DESTDIR     ?=
 
-.PHONY: all deps slurm-deps browser-deps term-deps pydeps build run test bench fuzz clean
+.PHONY: all deps slurm-deps browser-deps term-deps man-deps pydeps build run test bench fuzz clean man install
 
 all: build
 
@@ -32,6 +36,11 @@ term-deps:
 	@command -v tmux >/dev/null 2>&1 || { echo "installing tmux"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux) >/dev/null; }
 
+# The man page test renders topsim.1 with man (man-db, groff); the completion test runs bash.
+man-deps:
+	@command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1 || { echo "installing man-db and groff"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq man-db groff-base) >/dev/null; }
+
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
@@ -50,10 +59,15 @@ pydeps:
 build: deps
 	$(SWIFT) build $(RELEASE) --product topsim
 
-run: build
-	$(BIN) tui
+# `make run` builds into the test build (.build-test, the same flags as `make test`), so a
+# `make test` after it only adds the test targets instead of rebuilding every module.
+# `make build`, `make bench` and `make install` keep the plain release build (.build):
+# -enable-testing exports internal symbols, which is not what is timed or shipped.
+run: deps
+	$(SWIFT) build $(TEST_FLAGS) --product topsim
+	$(TEST_BIN) tui
 
-test: deps slurm-deps browser-deps term-deps pydeps
+test: deps slurm-deps browser-deps term-deps man-deps pydeps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)
@@ -66,6 +80,20 @@ bench: deps
 
 fuzz: deps
 	./Tests/Fuzz/run.sh $(FUZZ_SECONDS)
+
+# topsim.1 from the binary's own option definitions (Tests/CLITests checks it is current).
+man: build
+	$(BIN) --experimental-dump-help | python3 tools/manpage.py > topsim.1
+
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+	  "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+	  "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/topsim"
+	install -m 644 topsim.1 "$(DESTDIR)$(PREFIX)/share/man/man1/topsim.1"
+	$(BIN) --generate-completion-script bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/topsim"
+	$(BIN) --generate-completion-script zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_topsim"
+	$(BIN) --generate-completion-script fish > "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/topsim.fish"
 
 clean:
 	rm -rf .build .build-test .build-fuzz

@@ -95,6 +95,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         // Nothing validate accepts may crash, hang or corrupt output: the extreme corpus and
         // the bound properties run the built binary under a per-file time and memory limit.
+        // The command line as users meet it: the man page (topsim.1) and shell completions.
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "RobustnessTests", dependencies: ["Scenario", "Report", "Topology", "SimCore", "TestSupport"],
                     exclude: ["Extreme"]),
     ]

@@ -42,6 +42,11 @@ enum Fmt {
         x < 1 ? fixed(x, 2) + "x" : fixed(x, 0) + "x"
     }
 
+    /// "1 fault", "2 faults": the count and the noun in the number it takes.
+    static func plural(_ n: Int, _ singular: String, _ plural: String) -> String {
+        "\(n) " + (n == 1 ? singular : plural)
+    }
+
     static func seconds(_ s: Double) -> String {
         s < 1000 ? fixed(s, 1) + "s" : fixed(s, 0) + "s"
     }

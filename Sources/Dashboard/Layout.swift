@@ -76,6 +76,7 @@ struct Painter {
         case .none: break
         case .help: drawHelp()
         case .details: drawDetails()
+        case .services: drawServices()
         }
     }
 
@@ -136,10 +137,15 @@ struct Painter {
         }
         x = grid.put(" t \(Fmt.seconds(snap.simSeconds)) / \(Fmt.seconds(snap.durationSeconds))  \(speedText) ",
                      x: x, y: y, role: .statusBar, attrs: .bold)
-        let keys: [(String, String)] = [
+        var keys: [(String, String)] = [
             ("space", ui.paused ? "resume" : "pause"), ("+/-", "speed"), ("n", "next fault"), (".", "step"),
-            ("tab", "select"), ("enter", "details"), ("r", "replay"), ("?", "help"), ("q", "quit"),
+            ("tab", "select"), ("enter", "details"), ("s", "services"), ("r", "replay"), ("?", "help"), ("q", "quit"),
         ]
+        // In the service panel its own keys come first: the sort column and how to close it.
+        if ui.overlay == .services {
+            let own: [(String, String)] = [("o", "sort: " + ui.serviceSort.header), ("s", "close"), ("tab", "topology")]
+            keys = own + Array(keys.prefix(2)) + Array(keys.suffix(2))
+        }
         // Keys that do not fit are dropped from the right, except help and quit which always show.
         let always = keys.suffix(2)
         let alwaysWidth = always.reduce(0) { $0 + $1.0.count + $1.1.count + 3 }
@@ -187,25 +193,30 @@ struct Painter {
         func metric(_ label: String, _ values: [Double], _ better: Better?, _ text: (Int, Double) -> String,
                     role: (Int, Double) -> ColorRole = { _, _ in .normal }) {
             grid.put(Fmt.clip(label, labelW - 1, unicode: g.unicode), x: 1, y: row, role: .muted)
-            var best: Double?
-            let known = values.filter(\.isFinite)
-            if let better, let lo = known.min(), let hi = known.max(), lo != hi {
-                best = better == .lower ? lo : hi
+            // The best is judged on what is shown: values that display the same are equal
+            // (100.00% and 100.00% are both best, or, when every column reads the same, none is).
+            let texts = values.enumerated().map { i, v in Fmt.clip(text(i, v), cw - 3, unicode: g.unicode) }
+            var bestText: String?
+            let known = values.enumerated().filter { $0.element.isFinite }
+            if let better, Set(known.map { texts[$0.offset] }).count > 1,
+               let best = better == .lower ? known.min(by: { $0.element < $1.element }) : known.max(by: { $0.element < $1.element }) {
+                bestText = texts[best.offset]
             }
             for (i, v) in values.enumerated() {
                 let x = labelW + i * cw
-                let isBest = best == v
-                let s = Fmt.padLeft(Fmt.clip(text(i, v), cw - 3, unicode: g.unicode), cw - 3)
+                let isBest = v.isFinite && bestText == texts[i]
+                let s = Fmt.padLeft(texts[i], cw - 3)
                 grid.put(s, x: x, y: row, role: isBest ? .best : role(i, v), attrs: isBest ? .bold : [])
                 if isBest { grid.put(g.bestMark, x: x + cw - 2, y: row, role: .best, attrs: .bold) }
             }
             row += 1
         }
 
-        metric("p50 ms", tops.map(\.p50Ms), .lower, { Fmt.ms($1) })
-        metric("p99 ms", tops.map(\.p99Ms), .lower, { Fmt.ms($1) })
-        // The recent windows' success (the health glyphs' figure); the whole run's is in the details.
-        let successLabel = snap.recentSeconds > 0 ? "success " + Fmt.fixed(snap.recentSeconds, 0) + "s" : "success"
+        // The recent windows' latency and success (the health glyphs' span); the whole run's are in the details.
+        let span = snap.recentSeconds > 0 ? " " + Fmt.fixed(snap.recentSeconds, 0) + "s" : ""
+        metric("p50 ms" + span, tops.map(\.currentP50Ms), .lower, { Fmt.ms($1) })
+        metric("p99 ms" + span, tops.map(\.currentP99Ms), .lower, { Fmt.ms($1) })
+        let successLabel = "success" + span
         metric(successLabel, tops.map(\.currentSuccessRate), .higher, { Fmt.percent($1) },
                role: { _, v in Health.classify(errorRate: 1 - v).role })
         metric(expandedErrors ? "throughput rps" : "rps", tops.map(\.throughputRps), .higher, { Fmt.fixed($1, 0) })
@@ -227,7 +238,10 @@ struct Painter {
 
         // Sparklines share one min..max scale so heights compare across columns.
         // Windows without a success (NaN) are gaps, not part of the scale.
-        let all = tops.flatMap { $0.history.map(\.p99Ms) }.filter(\.isFinite)
+        // The scale (and the label) is of the windows drawn, the newest that fit, not of the
+        // whole history: after a long run the label matches what the lines show.
+        let drawn = (cw - 3) * (g.sparkline == .braille ? 2 : 1)
+        let all = tops.flatMap { $0.history.suffix(drawn).map(\.p99Ms) }.filter(\.isFinite)
         let hi = all.max() ?? 0
         let lo = min((all.min() ?? 0) * 0.9, hi * 0.9)
         grid.put("p99 trend", x: 1, y: row, role: .muted)
@@ -241,7 +255,7 @@ struct Painter {
         }
         guard errorTrend else { return }
         row += sparkRows
-        let worst = tops.flatMap { $0.history.map { 1 - $0.successRate } }.max() ?? 0
+        let worst = tops.flatMap { $0.history.suffix(drawn).map { 1 - $0.successRate } }.max() ?? 0
         grid.put("error trend", x: 1, y: row, role: .muted)
         if sparkRows > 1 { grid.put("0-" + Fmt.percent(worst), x: 1, y: row + 1, role: .muted) }
         for (i, t) in tops.enumerated() {
@@ -257,10 +271,12 @@ struct Painter {
         let t = selectedTopology
         rule(x: x, y: y, width: width, title: "Where the time goes" + (t.map { ": " + $0.name } ?? ""))
         guard let t else { return }
-        let nameW = 11
         let traversalW = 6
         let msW = 9
         let pctW = 5
+        // Hop names whole ("retry-backoff") where the panel leaves a bar of 6 beside them.
+        let longest = t.hops.map { $0.name.unicodeScalars.count + 1 }.max() ?? 11
+        let nameW = max(11, min(longest, width - 1 - traversalW - msW - pctW - 2 - 6))
         let barW = max(4, width - 1 - nameW - traversalW - msW - pctW - 2)
         var row = y + 1
         let last = y + rows - 1
@@ -381,20 +397,29 @@ struct Painter {
                 if col != 0 || node.pods.isEmpty { row += 3 }
             }
         } else {
+            // One line per node (pods wrap onto indented lines); the legend keeps the last row.
+            // Nodes that do not fit, whole or in part, are counted at the end: "… 2 more nodes".
+            let lastNodeRow = last > y + 2 ? last - 1 : last
+            var whole = 0
+            var cut = false
+            // Where things drawn on the last node row end: the count clears from the last that
+            // ends before it, so no pod is left half-hidden under it.
+            var lastRowEnds = [left]
             for node in l.nodes {
-                if row > last - (l.nodes.count > 0 && row < last ? 1 : 0) { break }
+                if row > lastNodeRow { cut = true; break }
                 var nx = grid.put(Fmt.clip(node.name, 10, unicode: g.unicode), x: left, y: row, role: .header, attrs: .bold)
                 if let np = node.nodeProxy {
                     nx = grid.put(" " + (t.kind == .sidecarless ? "np" : "proxy"), x: nx, y: row, role: .muted)
                     nx = health(np, at: nx, row)
                 }
                 nx += 1
+                if row == lastNodeRow { lastRowEnds.append(nx) }
                 for pod in node.pods {
                     let name = "\(pod.service)-\(pod.index)"
                     let need = name.unicodeScalars.count + (pod.sidecar == nil ? 3 : 5)
                     if nx + need > right {
+                        if row + 1 > lastNodeRow { cut = true; break }
                         row += 1
-                        if row > last - 1 { break }
                         nx = left + 2
                     }
                     nx = grid.put(" " + name + "[", x: nx, y: row, role: .normal)
@@ -404,8 +429,18 @@ struct Painter {
                         nx = health(sc, at: nx, row)
                     }
                     nx = grid.put("]", x: nx, y: row, role: .normal)
+                    if row == lastNodeRow { lastRowEnds.append(nx) }
                 }
                 row += 1
+                if cut { break }
+                whole += 1
+            }
+            if cut {
+                let more = (g.unicode ? " … " : " + ") + Fmt.plural(l.nodes.count - whole, "more node", "more nodes")
+                let mx = max(left, right - more.unicodeScalars.count)
+                let clearFrom = lastRowEnds.filter { $0 <= mx }.max() ?? mx
+                grid.fill(x: clearFrom, y: lastNodeRow, width: right - clearFrom, height: 1, cell: Cell(" "))
+                grid.put(more, x: mx, y: lastNodeRow, role: .muted, maxX: right)
             }
         }
         // Legend on the panel's last line.
@@ -464,12 +499,13 @@ struct Painter {
         let duration = max(snap.durationSeconds, 0.001)
         func col(_ t: Double) -> Int { x0 + Int((min(max(t, 0), duration) / duration * Double(tw - 1)).rounded()) }
         rule(x: 0, y: y, width: W, title: "Faults" + (active > 0 ? ": \(active) active" : ""))
-        // Axis labels and the cursor live in the rule line.
+        // Axis labels and the cursor live in the rule line; the labels are drawn last so the
+        // cursor never overwrites them (near either end it shows in the fault rows only).
+        let cursorX = col(snap.simSeconds)
+        grid.put(g.cursor, x: cursorX, y: y, role: .cursor, attrs: .bold)
         grid.put(" 0s ", x: x0 - 1, y: y, role: .muted)
         let endLabel = " " + Fmt.fixed(snap.durationSeconds, 0) + "s "
         grid.put(endLabel, x: W - endLabel.count - 1, y: y, role: .muted)
-        let cursorX = col(snap.simSeconds)
-        grid.put(g.cursor, x: cursorX, y: y, role: .cursor, attrs: .bold)
         let content = rows - 1
         guard content > 0 else { return }
         if snap.faults.isEmpty {
@@ -491,7 +527,9 @@ struct Painter {
             let r = y + 1 + i
             let mark = f.active ? "!" : " "
             grid.put(mark, x: 0, y: r, role: .faultActive, attrs: .bold)
-            grid.put(Fmt.clip(f.label + " " + f.target, labelW - 2, unicode: g.unicode), x: 1, y: r,
+            // The target once: a label that already names it ("pod crash checkout-0") stands alone.
+            let name = f.label.contains(f.target) ? f.label : f.label + " " + f.target
+            grid.put(Fmt.clip(name, labelW - 2, unicode: g.unicode), x: 1, y: r,
                      role: f.active ? .faultActive : .normal, attrs: f.active ? .bold : [])
             for c in x0..<(x0 + tw) { grid.put(g.unicode ? "·" : ".", x: c, y: r, role: .muted, attrs: .dim) }
             let s = col(f.startSeconds)
@@ -505,14 +543,15 @@ struct Painter {
             }
         }
         if fit < ordered.count {
-            grid.put("+\(ordered.count - fit) more faults (enter for details)", x: 1, y: y + 1 + fit, role: .muted)
+            grid.put("+" + Fmt.plural(ordered.count - fit, "more fault", "more faults") + " (enter for details)",
+                     x: 1, y: y + 1 + fit, role: .muted)
         }
     }
 
     /// Short screens: every fault on one timeline row, then what is active (or next) in words.
     mutating func drawFaultsCompact(y: Int, x0: Int, tw: Int, cursorX: Int, labelW: Int, col: (Double) -> Int) {
         let r = y + 1
-        grid.put("\(snap.faults.count) faults", x: 1, y: r, role: .normal)
+        grid.put(Fmt.plural(snap.faults.count, "fault", "faults"), x: 1, y: r, role: .normal)
         for c in x0..<(x0 + tw) { grid.put(g.unicode ? "·" : ".", x: c, y: r, role: .muted, attrs: .dim) }
         for f in snap.faults.sorted(by: { !$0.active && $1.active }) {
             let s = col(f.startSeconds)
@@ -527,9 +566,11 @@ struct Painter {
         let active = snap.faults.filter(\.active)
         var text: String
         if !active.isEmpty {
-            text = "active: " + active.map { "\($0.label) on \($0.target)" }.joined(separator: ", ")
+            text = "active: " + active.map { f in f.label.contains(f.target) ? f.label : "\(f.label) on \(f.target)" }
+                .joined(separator: ", ")
         } else if let next = snap.faults.filter({ $0.startSeconds > snap.simSeconds }).min(by: { $0.startSeconds < $1.startSeconds }) {
-            text = "next: \(next.label) on \(next.target) at \(Fmt.seconds(next.startSeconds))"
+            let what = next.label.contains(next.target) ? next.label : "\(next.label) on \(next.target)"
+            text = "next: \(what) at \(Fmt.seconds(next.startSeconds))"
         } else {
             text = "no fault active"
         }
@@ -539,11 +580,14 @@ struct Painter {
 
     // MARK: - Overlays
 
-    mutating func box(width: Int, height: Int, title: String) -> (x: Int, y: Int) {
+    /// A bordered box centred on the screen; `fullRows` blanks its rows from edge to edge
+    /// (boxes nearly as wide as the screen would otherwise leave slivers of the panels beside them).
+    mutating func box(width: Int, height: Int, title: String, fullRows: Bool = false) -> (x: Int, y: Int) {
         let w = min(width, W - 2)
         let h = min(height, H - 2)
         let x = (W - w) / 2
         let y = max(1, (H - h) / 2)
+        if fullRows { grid.fill(x: 0, y: y, width: W, height: h, cell: Cell(" ", role: .overlay)) }
         grid.fill(x: x, y: y, width: w, height: h, cell: Cell(" ", role: .overlay))
         var line = String.UnicodeScalarView()
         for _ in 0..<(w - 2) { line.append(g.h) }
@@ -578,21 +622,59 @@ struct Painter {
 
     mutating func drawDetails() {
         guard let t = selectedTopology else { return }
-        let hopLines = t.hops.count
-        let faultLines = snap.faults.isEmpty ? 0 : 1 + snap.faults.count
-        let h = min(H - 2, 13 + hopLines + faultLines + (t.services.isEmpty ? 0 : 1))
-        let (x, y) = box(width: min(W - 4, 76), height: h, title: "\(t.name) (\(t.kind.rawValue)) details")
-        let right = x + min(W - 4, 76) - 2
+        // The terminal's width less a margin of two each side; values longer than their
+        // column wrap at spaces onto the next lines instead of being cut.
+        let boxW = W - 4
+        let right = (W - boxW) / 2 + boxW - 2
+        let valueW = right - ((W - boxW) / 2 + 20)
+        let wrapped = detailLines(t).map { (label: $0.label, parts: wrap($0.value, valueW), role: $0.role, gap: $0.gap) }
+        let h = min(H - 2, 2 + wrapped.reduce(0) { $0 + $1.parts.count + ($1.gap ? 1 : 0) })
+        let (x, y) = box(width: boxW, height: h, title: "\(t.name) (\(t.kind.rawValue)) details", fullRows: true)
         var r = y + 1
+        for item in wrapped {
+            if item.gap { r += 1 }
+            for (k, part) in item.parts.enumerated() {
+                guard r < y + h - 1 else { return }
+                if k == 0 { grid.put(Fmt.padRight(item.label, 18), x: x + 2, y: r, role: .muted) }
+                grid.put(part, x: x + 20, y: r, role: item.role, maxX: right)
+                r += 1
+            }
+        }
+    }
+
+    /// `text` in lines of at most `width` columns, cut at spaces (a word longer than a line
+    /// is cut where it must be).
+    func wrap(_ text: String, _ width: Int) -> [String] {
+        guard width > 0 else { return [text] }
+        var lines: [String] = []
+        var rest = Array(text.unicodeScalars)
+        while rest.count > width {
+            var cut = width
+            while cut > 0 && rest[cut] != " " { cut -= 1 }
+            if cut == 0 { cut = width }
+            lines.append(String(String.UnicodeScalarView(rest[..<cut])))
+            rest = Array(rest[cut...].drop { $0 == " " })
+        }
+        lines.append(String(String.UnicodeScalarView(rest)))
+        return lines
+    }
+
+    /// The details overlay's lines: label, value, colour, and whether a blank line comes first.
+    func detailLines(_ t: TopologyView) -> [(label: String, value: String, role: ColorRole, gap: Bool)] {
+        var out: [(label: String, value: String, role: ColorRole, gap: Bool)] = []
+        var gap = false
         func line(_ label: String, _ value: String, role: ColorRole = .overlay) {
-            guard r < y + h - 1 else { return }
-            grid.put(Fmt.padRight(label, 18), x: x + 2, y: r, role: .muted)
-            grid.put(value, x: x + 20, y: r, role: role, maxX: right)
-            r += 1
+            out.append((label, value, role, gap))
+            gap = false
         }
         line("health", t.health.rawValue + " " + g.health(t.health), role: t.health.role)
         line("requests", String(t.requests) + "   throughput " + Fmt.fixed(t.throughputRps, 1) + " rps")
-        line("latency", "p50 " + Fmt.ms(t.p50Ms) + " ms   p99 " + Fmt.ms(t.p99Ms) + " ms")
+        if snap.recentSeconds > 0 {
+            line("latency", "last " + Fmt.fixed(snap.recentSeconds, 0) + "s p50 " + Fmt.ms(t.currentP50Ms) + " p99 "
+                 + Fmt.ms(t.currentP99Ms) + " ms   whole run p50 " + Fmt.ms(t.p50Ms) + " p99 " + Fmt.ms(t.p99Ms) + " ms")
+        } else {
+            line("latency", "p50 " + Fmt.ms(t.p50Ms) + " ms   p99 " + Fmt.ms(t.p99Ms) + " ms")
+        }
         line("failures took", t.failedP99Ms.isFinite
              ? "p50 " + Fmt.ms(t.failedP50Ms) + " ms   p99 " + Fmt.ms(t.failedP99Ms) + " ms" : "- (none failed)")
         if snap.recentSeconds > 0 {
@@ -607,8 +689,9 @@ struct Painter {
         line("proxy cost", t.proxyCostPerMonth.isFinite
              ? "$" + Fmt.fixed(t.proxyCostPerMonth, 0) + " a month (vCPU and memory at the cost: prices)" : "-")
         let pods = t.layout.nodes.reduce(0) { $0 + $1.pods.count }
-        line("layout", "\(t.layout.nodes.count) nodes, \(pods) pods, \(t.layout.waypoints.count) waypoints, mTLS \(t.layout.mtls.rawValue)")
-        r += 1
+        line("layout", Fmt.plural(t.layout.nodes.count, "node", "nodes") + ", " + Fmt.plural(pods, "pod", "pods") + ", "
+             + Fmt.plural(t.layout.waypoints.count, "waypoint", "waypoints") + ", mTLS \(t.layout.mtls.rawValue)")
+        gap = true
         line("hop", "x/req   mean ms   share of critical path")
         for hop in t.hops {
             line("  " + hop.name, Fmt.padLeft(Fmt.fixed(hop.traversalsPerRequest, 1), 5) + "   "
@@ -620,13 +703,23 @@ struct Painter {
             line("services' own", ranked.isEmpty ? "-" : ranked.map { "\($0.name) \(Fmt.fixed($0.share * 100, 0))%" }.joined(separator: "  "))
         }
         if !snap.faults.isEmpty {
-            r += 1
+            gap = true
             for f in snap.faults {
                 let end = f.endSeconds.map { Fmt.seconds($0) } ?? "end"
-                line((f.active ? "! " : "  ") + "fault", "\(f.label) (\(f.kind)) on \(f.target), \(Fmt.seconds(f.startSeconds))-\(end)",
+                line((f.active ? "! " : "  ") + "fault", Self.faultText(f) + ", \(Fmt.seconds(f.startSeconds))-\(end)",
                      role: f.active ? .faultActive : .overlay)
             }
         }
+        return out
+    }
+
+    /// "crash on api/0": the label, its kind only when the label does not already say it,
+    /// and the target only when the label does not already name it.
+    static func faultText(_ f: FaultView) -> String {
+        var text = f.label
+        if !f.kind.isEmpty && !f.label.contains(f.kind) { text += " (\(f.kind))" }
+        if !f.target.isEmpty && !f.label.contains(f.target) { text += " on " + f.target }
+        return text
     }
 }
 

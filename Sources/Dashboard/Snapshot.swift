@@ -56,19 +56,40 @@ public struct HopView: Sendable, Equatable {
     }
 }
 
-/// One service's own work (not its callees') on the critical path of a request.
-public struct ServiceShareView: Sendable, Equatable {
+/// One service of the selected topology as its callers saw it (services.csv's figures,
+/// Report/ServicesAndProxies.swift): the service panel's row.
+public struct ServiceView: Sendable, Equatable {
     public var name: String
-    /// Mean milliseconds per successful request.
+    /// Its own work (not its callees') on the critical path, mean milliseconds per
+    /// successful request (NaN: unknown).
     public var criticalMs: Double
-    /// Fraction (0...1) of end-to-end latency.
+    /// Fraction (0...1) of end-to-end latency spent in its own work on the critical path.
     public var share: Double
+    /// Logical calls made to it (root requests and calls from other services).
+    public var calls: Int
+    /// Tries that reached one of its instances, retries included.
+    public var attempts: Int
+    /// Latency of its successful calls as the caller saw them, ms (NaN: none succeeded).
+    public var p50Ms: Double
+    public var p99Ms: Double
+    /// Failed calls by cause; a missing cause means zero.
+    public var errors: [ErrorCause: Int]
 
-    public init(name: String, criticalMs: Double, share: Double) {
+    public init(name: String, criticalMs: Double, share: Double, calls: Int = 0, attempts: Int = 0,
+                p50Ms: Double = .nan, p99Ms: Double = .nan, errors: [ErrorCause: Int] = [:]) {
         self.name = name
         self.criticalMs = criticalMs
         self.share = share
+        self.calls = calls
+        self.attempts = attempts
+        self.p50Ms = p50Ms
+        self.p99Ms = p99Ms
+        self.errors = errors
     }
+
+    public var totalErrors: Int { errors.values.reduce(0, +) }
+    /// Tries per logical call: 1 without retries (NaN: no call yet).
+    public var attemptsPerCall: Double { calls > 0 ? Double(attempts) / Double(calls) : .nan }
 }
 
 /// One measurement window, oldest first in `TopologyView.history`.
@@ -201,12 +222,17 @@ public struct TopologyView: Sendable, Equatable {
     public var incomplete = 0
     /// Proxies' vCPU and memory at the scenario's prices, US dollars a month (NaN: unknown).
     public var proxyCostPerMonth: Double = .nan
-    /// Per service, its own time on the critical path (empty: unknown).
-    public var services: [ServiceShareView] = []
+    /// Per service, in scenario order: latency, errors, attempts and its own time on the
+    /// critical path (empty: unknown).
+    public var services: [ServiceView] = []
     /// Fraction 0...1 of the requests finished in the recent windows
     /// (`DashboardSnapshot.recentSeconds`) that succeeded; NaN when none finished there
     /// (or the source does not say), and `successRate`, the whole run's, stands in.
     public var recentSuccessRate: Double = .nan
+    /// Latency of the requests that succeeded in the same recent windows, ms (NaN: none
+    /// succeeded there, or the source does not say).
+    public var recentP50Ms: Double = .nan
+    public var recentP99Ms: Double = .nan
 
     public init(name: String, kind: TopologyKind, requests: Int, p50Ms: Double, p99Ms: Double,
                 successRate: Double, throughputRps: Double, errors: [ErrorCause: Int],
@@ -232,6 +258,11 @@ public struct TopologyView: Sendable, Equatable {
     /// The success rate the table and the health glyph show: the recent windows' when known,
     /// so a topology that recovered from a fault shows healthy again.
     public var currentSuccessRate: Double { recentSuccessRate.isFinite ? recentSuccessRate : successRate }
+    /// The p50 and p99 the table shows: the recent windows' whenever their success rate is
+    /// known (so a span in which every request failed shows "-", not an old figure), else
+    /// the whole run's.
+    public var currentP50Ms: Double { recentSuccessRate.isFinite ? recentP50Ms : p50Ms }
+    public var currentP99Ms: Double { recentSuccessRate.isFinite ? recentP99Ms : p99Ms }
     public var health: Health { Health.classify(errorRate: 1 - currentSuccessRate) }
 }
 

@@ -2,6 +2,20 @@
 
 public enum Overlay: String, Sendable, Equatable {
     case none, help, details
+    /// The service panel: the selected topology's services, one row each (`s`).
+    case services
+}
+
+/// The service panel's sort column, cycled by `o`. Numbers sort worst first (the service
+/// that costs the most at the top), names alphabetically; ties keep the scenario's order.
+public enum ServiceSort: String, Sendable, CaseIterable, Equatable {
+    case share, p99, p50, errors, attempts, name
+
+    /// The next column in the cycle (after `name`, back to `share`).
+    public var next: ServiceSort {
+        let all = ServiceSort.allCases
+        return all[(all.firstIndex(of: self)! + 1) % all.count]
+    }
 }
 
 /// A key press, already decoded from the terminal.
@@ -16,6 +30,8 @@ public enum Action: Sendable, Equatable {
     case nextFault
     case selectNext, selectPrevious
     case toggleDetails, toggleHelp, closeOverlay
+    /// `s`: open or close the service panel; `o`: its next sort column.
+    case toggleServices, cycleSort
     /// `r`: start over with the same seed (the same run again); `R`: with a new seed.
     case replay, newSeed
     case quit
@@ -33,6 +49,8 @@ public enum Action: Sendable, Equatable {
         case .char("?"): self = .toggleHelp
         case .escape: self = .closeOverlay
         case .char("n"): self = .nextFault
+        case .char("s"): self = .toggleServices
+        case .char("o"): self = .cycleSort
         case .char("r"): self = .replay
         case .char("R"): self = .newSeed
         case .char("q"), .char("Q"): self = .quit
@@ -49,6 +67,8 @@ public let keyHelp: [(key: String, action: String)] = [
     ("n", "jump to the start of the next fault"),
     ("tab / arrows", "select the next / previous topology"),
     ("enter", "details of the selected topology"),
+    ("s", "services of the selected topology (sortable)"),
+    ("o", "service panel: next sort column"),
     ("r", "replay: the same run again from 0 (same seed)"),
     ("R", "restart from 0 with a new seed"),
     ("?", "this help"),
@@ -81,6 +101,8 @@ public struct UIState: Sendable, Equatable {
     /// Incremented per `r` and `R`; the loop restarts the simulation (at `seed`) when it changes.
     public var restarts: Int
     public var quit: Bool
+    /// The service panel's sort column.
+    public var serviceSort: ServiceSort
 
     public init(topologyCount: Int, seed: UInt64, selected: Int = 0, overlay: Overlay = .none,
                 paused: Bool = false, speed: Double = UIState.defaultSpeed) {
@@ -94,6 +116,7 @@ public struct UIState: Sendable, Equatable {
         self.seed = seed
         self.restarts = 0
         self.quit = false
+        self.serviceSort = .share
     }
 
     /// The seed `R` moves to: SplitMix64's next value, so restarts are reproducible.
@@ -128,6 +151,10 @@ public func reduce(_ state: UIState, _ action: Action) -> UIState {
         s.overlay = s.overlay == .details ? .none : .details
     case .toggleHelp:
         s.overlay = s.overlay == .help ? .none : .help
+    case .toggleServices:
+        s.overlay = s.overlay == .services ? .none : .services
+    case .cycleSort:
+        s.serviceSort = s.serviceSort.next
     case .closeOverlay:
         s.overlay = .none
     case .replay:

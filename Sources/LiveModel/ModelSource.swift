@@ -25,14 +25,16 @@ public struct ModelSource: SnapshotSource {
         now = 0
     }
 
-    /// How far back the health glyphs and the success row look, simulated seconds.
+    /// How far back the health glyphs and the success, p50 and p99 rows look, simulated
+    /// seconds (Topology's `TopologyMetrics.recentSpan`, which keeps those windows' latency).
     /// assumption: 10 s. Short enough that a topology shows healthy again within seconds of
     /// wall time after a fault ends (at 32x), long enough to hold ~4,000 requests in the
     /// built-in comparison (~400 rps), so a lone error (0.025%) stays below the 0.1% threshold.
-    public static let recentSpanSeconds = 10.0
+    public static let recentSpanSeconds = Nanos.toSeconds(TopologyMetrics.recentSpan)
 
-    /// Windows in the recent span: at least one, however wide the scenario's `window`.
-    var recentWindows: Int { max(1, Int((Self.recentSpanSeconds / Nanos.toSeconds(scenario.window)).rounded())) }
+    /// Windows in the recent span: at least one however wide the scenario's `window`, at
+    /// most the ten whose latency the metrics keep (narrower windows then cover less).
+    var recentWindows: Int { TopologyMetrics.recentWindows(window: scenario.window) }
 
     public var durationSeconds: Double { Nanos.toSeconds(scenario.duration) }
     public var stepSeconds: Double { Nanos.toSeconds(scenario.window) }
@@ -104,10 +106,24 @@ public struct ModelSource: SnapshotSource {
         let recent = m.windows.windows[max(0, closed - recentWindows)..<closed]
         let recentRequests = recent.reduce(0) { $0 + $1.requests }
         v.recentSuccessRate = recentRequests > 0 ? Double(recent.reduce(0) { $0 + $1.succeeded }) / Double(recentRequests) : .nan
+        // The same windows' latency, merged from their histograms (exact quantiles over the span).
+        let recentLatency = m.recentLatency(windows: max(0, closed - recentWindows)..<closed)
+        v.recentP50Ms = recentLatency.count > 0 ? recentLatency.p50 / 1e6 : .nan
+        v.recentP99Ms = recentLatency.count > 0 ? recentLatency.p99 / 1e6 : .nan
+        // The service panel's rows: services.csv's figures (Report's measureService and the
+        // same critical-path division), so the dashboard and the report never disagree.
         v.services = scenario.services.enumerated().map { k, svc in
             let own = Double(m.criticalPath[hopKinds + k])
-            return ServiceShareView(name: svc.name, criticalMs: n > 0 ? own / n / 1e6 : .nan,
-                                    share: cpTotal > 0 ? own / cpTotal : .nan)
+            let stats = m.services[k]
+            var byCause: [Dashboard.ErrorCause: Int] = [:]
+            for c in Calibration.ErrorCause.allCases {
+                let count = Int(measureService(.errors(c), stats))
+                if count > 0, let d = Dashboard.ErrorCause(rawValue: c.rawValue) { byCause[d] = count }
+            }
+            return ServiceView(name: svc.name, criticalMs: n > 0 ? own / n / 1e6 : .nan,
+                               share: cpTotal > 0 ? own / cpTotal : .nan,
+                               calls: Int(measureService(.calls, stats)), attempts: Int(measureService(.attempts, stats)),
+                               p50Ms: measureService(.p50, stats), p99Ms: measureService(.p99, stats), errors: byCause)
         }
         return v
     }

@@ -84,16 +84,43 @@ public enum CheckText {
         out += c.replications > 1 ? ", \(c.replications) replications (mean ± 95% CI half-width)\n" : "\n"
         if !c.cases.contains(where: { $0.kind == .expectation }) { out += "  (no expectations)\n" }
         let labels = c.cases.map { "\($0.name): \($0.detail)" }
-        let width = min(72, labels.map(\.count).max() ?? 0)
+        let width = min(statusColumn, labels.map(\.count).max() ?? 0)
         for (k, label) in zip(c.cases, labels) {
-            let pad = String(repeating: " ", count: max(2, width - label.count + 2))
-            out += "  \(label)\(pad)\(k.status.rawValue)\n"
+            // A label longer than the column wraps at spaces (continuations indented), so
+            // every verdict stays in one column however long the expectation.
+            let lines = wrap(label, width: width)
+            for line in lines.dropLast() { out += "  \(line)\n" }
+            let lastLine = lines.last ?? ""
+            let pad = String(repeating: " ", count: max(2, width - lastLine.count + 2))
+            out += "  \(lastLine)\(pad)\(k.status.rawValue)\n"
             if k.failed, let line = k.line, let column = k.column, line > 0 {
                 out += "    \(c.file):\(line):\(column): \(k.message ?? "failed")\n"
             }
         }
         for n in c.notes { out += "  note: \(n)\n" }
         return out
+    }
+
+    /// The column (after the two-space indent) where verdicts start, at most: labels
+    /// longer than this wrap.
+    static let statusColumn = 72
+
+    /// `text` cut into lines of at most `width` characters at spaces, the continuations
+    /// indented by four (a word longer than a line is cut where it must be).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard text.count > width, width > 8 else { return [text] }
+        var lines: [String] = []
+        var rest = Substring(text)
+        var limit = width
+        while rest.count > limit {
+            let head = rest.prefix(limit + 1)
+            let cut = head.lastIndex(of: " ").flatMap { $0 > rest.startIndex ? $0 : nil } ?? rest.index(rest.startIndex, offsetBy: limit)
+            lines.append((lines.isEmpty ? "" : "    ") + String(rest[..<cut]))
+            rest = rest[cut...].drop { $0 == " " }
+            limit = width - 4
+        }
+        lines.append((lines.isEmpty ? "" : "    ") + String(rest))
+        return lines
     }
 
     /// The last line: exactly `N passed, M failed`.

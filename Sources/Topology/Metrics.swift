@@ -123,6 +123,26 @@ public struct TopologyMetrics: Sendable {
     public var windows: FixedWindows<Window>
     /// The open window's latencies; summarised into `windows` when it closes.
     var current = LatencyStats(digits: .two)
+
+    /// How far back the dashboard's "recent" figures look (health, success, p50 and p99):
+    /// 10 simulated seconds (the reasoning is at LiveModel's ModelSource.recentSpanSeconds).
+    public static let recentSpan: SimTime = 10_000_000_000
+    /// Closed windows the recent span covers for a window width: at least one, and at most
+    /// `maxRecentWindows` (windows under 1 s then cover less than 10 s).
+    public static func recentWindows(window: SimTime) -> Int {
+        min(maxRecentWindows, max(1, Int((Double(recentSpan) / Double(max(1, window))).rounded())))
+    }
+    /// Each kept window is a 2-digit HDR histogram (~37 KB for the 1 ns..1 h range):
+    /// 10 of them per run stay inside Limits.bytesPerRunBase's margin (0.7 MB measured, 1.5 MB allowed).
+    public static let maxRecentWindows = 10
+    /// The latencies of the last closed windows (the oldest slot is reused first),
+    /// kept so that quantiles over the recent span are exact merges, not averages of
+    /// per-window quantiles. Filled by swapping with `current` when a window closes: no
+    /// copy and no allocation per event, one histogram allocated per slot, once.
+    var recentWindowLatency: [LatencyStats] = []
+    /// The window index held by each slot of `recentWindowLatency`.
+    var recentWindowIndex: [Int] = []
+    let recentCapacity: Int
     public var intervals: [Interval] = []
     public var events: UInt64 = 0
     public var fingerprint = Fingerprint()
@@ -134,6 +154,7 @@ public struct TopologyMetrics: Sendable {
     init(model: CompiledTopology, scenario: Scenario) {
         let n = Int((scenario.duration + scenario.window - 1) / scenario.window)
         windowCount = n
+        recentCapacity = Self.recentWindows(window: scenario.window)
         windows = FixedWindows(origin: scenario.warmup, width: scenario.window, count: n) { Window() }
         proxies = model.proxyCount
         proxyMemoryMB = model.proxyMemoryMB
@@ -215,7 +236,35 @@ public struct TopologyMetrics: Sendable {
             w.p50 = p50
             w.p99 = p99
         }
-        current.reset()
+        guard let index = windows.index(of: t - 1) else {
+            current.reset()
+            return
+        }
+        // Keep the closed window's histogram in the ring; the slot's old one, emptied, is
+        // the next window's (the first `recentCapacity` windows allocate their slot).
+        if recentWindowLatency.count < recentCapacity {
+            recentWindowLatency.append(current)
+            recentWindowIndex.append(index)
+            current = LatencyStats(digits: .two)
+        } else {
+            // The oldest window's slot (a linear look over at most maxRecentWindows).
+            var slot = 0
+            for k in recentWindowIndex.indices where recentWindowIndex[k] < recentWindowIndex[slot] { slot = k }
+            swap(&recentWindowLatency[slot], &current)
+            recentWindowIndex[slot] = index
+            current.reset()
+        }
+    }
+
+    /// Latency of the successful requests that finished in the windows of `range` (indices
+    /// into `windows`) still kept in the ring of recent windows (the last
+    /// `recentWindows(window:)` closed ones), merged; windows not kept are left out.
+    public func recentLatency(windows range: Range<Int>) -> LatencyStats {
+        var merged = LatencyStats(digits: .two)
+        for (slot, w) in recentWindowIndex.enumerated() where range.contains(w) {
+            merged.merge(recentWindowLatency[slot])
+        }
+        return merged
     }
 
     public func errorCount(_ c: ErrorCause) -> Int { errors[ErrorCause.allCases.firstIndex(of: c)!] }

@@ -17,7 +17,7 @@ struct CapacityCommand: ParsableCommand {
         capacity.svg, written whole or not at all.
         """)
 
-    @Argument(help: "The scenario file.")
+    @Argument(help: "The scenario file.", completion: .scenarioFile)
     var scenario: String
 
     @Option(name: .customLong("slo"), help: "An SLO, e.g. \"p99 < 200ms\" (repeatable; all must hold).")
@@ -26,7 +26,8 @@ struct CapacityCommand: ParsableCommand {
     @Option(name: .long, help: "Scale only this traffic source (default: all of them).")
     var traffic: String?
 
-    @Option(name: .long, help: "Directory for capacity.csv, capacity_replications.csv and capacity.svg.")
+    @Option(name: .long, help: "Directory for capacity.csv, capacity_replications.csv and capacity.svg.",
+            completion: .directory)
     var out: String?
 
     @Option(name: .long, help: "Searches per topology, each on its own seed (at least 2).")

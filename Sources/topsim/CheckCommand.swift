@@ -14,7 +14,7 @@ struct CheckCommand: ParsableCommand {
         A DIR means every *.yaml below it. See docs/ci.md.
         """)
 
-    @Argument(help: "Scenario files or directories.")
+    @Argument(help: "Scenario files or directories.", completion: .scenarioFile)
     var paths: [String]
 
     @Option(name: .long, help: "Write JUnit XML here (one testsuite per scenario).")

@@ -14,7 +14,7 @@ struct ChecklistCommand: ParsableCommand {
         The rules are in docs/choosing-a-topology.md.
         """)
 
-    @Argument(help: "The scenario file.")
+    @Argument(help: "The scenario file.", completion: .scenarioFile)
     var scenario: String
 
     func run() throws {

@@ -13,10 +13,10 @@ struct MergeCommand: ParsableCommand {
         Written whole or not at all; exit 2 when a shard is missing or does not belong.
         """)
 
-    @Argument(help: "The shards' output folders.")
+    @Argument(help: "The shards' output folders.", completion: .directory)
     var dirs: [String]
 
-    @Option(name: .long, help: "Directory for the merged sweep.")
+    @Option(name: .long, help: "Directory for the merged sweep.", completion: .directory)
     var out: String
 
     func validate() throws {

@@ -7,7 +7,8 @@ struct PresetsCommand: ParsableCommand {
         commandName: "presets",
         abstract: "List the calibration presets, or print every value of one with its published source.")
 
-    @Argument(help: "A preset name or alias (e.g. istio-envoy, linkerd, kong). Omit to list them all.")
+    @Argument(help: "A preset name or alias (e.g. istio-envoy, linkerd, kong). Omit to list them all.",
+              completion: .list(PresetRegistry.names))
     var name: String?
 
     func run() throws {

@@ -17,10 +17,10 @@ struct RunCommand: ParsableCommand {
         and seed give the same files whatever --jobs is.
         """)
 
-    @Argument(help: "The scenario file.")
+    @Argument(help: "The scenario file.", completion: .scenarioFile)
     var scenario: String
 
-    @Option(name: .long, help: "Directory for the CSV reports and run.json.")
+    @Option(name: .long, help: "Directory for the CSV reports and run.json.", completion: .directory)
     var out: String?
 
     @Option(name: .long, help: "Base seed (overrides the scenario's).")

@@ -20,13 +20,13 @@ struct SweepCommand: ParsableCommand {
         See docs/cli.md and docs/scale-out.md.
         """)
 
-    @Argument(help: "The scenario file.")
+    @Argument(help: "The scenario file.", completion: .scenarioFile)
     var scenario: String
 
     @Option(name: .customLong("set"), help: "PATH=V1,V2,... or PATH=A..B:N (repeatable).")
     var sets: [String] = []
 
-    @Option(name: .long, help: "Directory for sweep.csv, sweep.json and sweep.svg.")
+    @Option(name: .long, help: "Directory for sweep.csv, sweep.json and sweep.svg.", completion: .directory)
     var out: String
 
     @Option(name: .long, help: "Run one shard: I/N (I from 0) or auto (Slurm array, Kubernetes Indexed Job).")

@@ -29,7 +29,7 @@ struct TuiCommand: ParsableCommand {
         needed): frame i of N is taken at simulated time duration*i/N.
         """)
 
-    @Argument(help: "Scenario file (YAML). Omit for the built-in comparison.")
+    @Argument(help: "Scenario file (YAML). Omit for the built-in comparison.", completion: .scenarioFile)
     var scenario: String?
 
     @Flag(help: "Print frames as plain text instead of opening the terminal UI.")
@@ -48,11 +48,17 @@ struct TuiCommand: ParsableCommand {
                                valueName: "x"))
     var speed: Double = UIState.defaultSpeed
 
-    @Option(help: "Headless: topology to select (name or kind).")
+    @Option(help: "Headless: topology to select (name or kind).",
+            completion: .list(Dashboard.TopologyKind.allCases.map(\.rawValue) + builtinTopologyNames))
     var select: String?
 
-    @Option(help: "Headless: overlay to show (help or details).")
+    @Option(help: "Headless: overlay to show (help, details or services).", completion: .list(["help", "details", "services"]))
     var overlay: String?
+
+    @Option(help: ArgumentHelp("Headless: the service panel's sort column (share, p99, p50, errors, attempts or name).",
+                               valueName: "column"),
+            completion: .list(ServiceSort.allCases.map(\.rawValue)))
+    var sort: String?
 
     @Flag(help: "Use ASCII glyphs even when the locale is UTF-8.")
     var ascii = false
@@ -73,7 +79,10 @@ struct TuiCommand: ParsableCommand {
         guard frames > 0 else { throw ValidationError("--frames must be at least 1") }
         guard frames <= Self.maxFrames else { throw ValidationError("--frames must be at most \(Self.maxFrames)") }
         if let overlay, Overlay(rawValue: overlay) == nil || overlay == "none" {
-            throw ValidationError("--overlay must be help or details")
+            throw ValidationError("--overlay must be help, details or services")
+        }
+        if let sort, ServiceSort(rawValue: sort) == nil {
+            throw ValidationError("--sort must be one of: " + ServiceSort.allCases.map(\.rawValue).joined(separator: ", "))
         }
         if let scenario, !FileManager.default.fileExists(atPath: scenario) {
             throw ValidationError("scenario file not found: \(scenario)")
@@ -110,6 +119,7 @@ struct TuiCommand: ParsableCommand {
                 }
             }
             if let overlay { ui.overlay = Overlay(rawValue: overlay) ?? .none }
+            if let sort { ui.serviceSort = ServiceSort(rawValue: sort) ?? .share }
             renderHeadless(source: &source, frames: frames, size: Size(size)!, glyphs: glyphs, ui: ui) {
                 writeStandardOutput($0)
             }

@@ -13,7 +13,7 @@ struct ValidateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Scenario files (YAML).")
+    @Argument(help: "Scenario files (YAML).", completion: .scenarioFile)
     var files: [String]
 
     func validate() throws {
@@ -25,8 +25,8 @@ struct ValidateCommand: ParsableCommand {
         for path in files {
             do {
                 let s = try ScenarioLoader.load(path: path)
-                print("\(path): ok (\(s.services.count) services, \(s.topologies.count) topologies, "
-                    + "\(s.faults.count) faults, \(s.expectations.count) expectations)")
+                print("\(path): ok (\(counted(s.services.count, "service")), \(counted(s.topologies.count, "topology", "topologies")), "
+                    + "\(counted(s.faults.count, "fault")), \(counted(s.expectations.count, "expectation")))")
                 for f in s.faults {
                     for t in s.topologies {
                         if let why = f.inapplicability(to: t, in: s) {
@@ -47,4 +47,10 @@ struct ValidateCommand: ParsableCommand {
     private func printError(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
+}
+
+/// "1 fault", "2 faults": a count and its noun in the number it takes (`plural`: the noun
+/// with "s" unless given).
+func counted(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(n) " + (n == 1 ? singular : plural ?? singular + "s")
 }

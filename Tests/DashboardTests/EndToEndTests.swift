@@ -57,9 +57,9 @@ final class EndToEndTests: XCTestCase {
         super.tearDown()
     }
 
-    func startTmux(_ name: String) throws -> URL {
+    func startTmux(_ name: String, width: Int = 120, height: Int = 40) throws -> URL {
         let bin = try binary()
-        guard let t = TmuxSession(name: name, session: "e2e") else {
+        guard let t = TmuxSession(name: name, session: "e2e", width: width, height: height) else {
             throw XCTSkip("tmux is not installed: the interactive end-to-end test did not run")
         }
         tmux = t
@@ -114,6 +114,32 @@ final class EndToEndTests: XCTestCase {
         waitFor("exit status 0") { $0.contains("EXIT=0") }
         _ = tmuxRun(["send-keys", "-t", "e2e", "echo PROMPT_$((40+2))", "Enter"])
         waitFor("a usable shell") { $0.contains("PROMPT_42") }
+    }
+
+    // MARK: - Service panel (issue 21)
+
+    /// In a real 80x24 terminal, `s` opens the service panel for the selected topology (the
+    /// built-in comparison's first, direct), `o` moves its sort to p99 (title and status bar
+    /// say so), `tab` follows the selection and `s` closes it again.
+    func testServicePanelOpensSortsAndCloses() throws {
+        let bin = try startTmux("services", width: 80, height: 24)
+        _ = tmuxRun(["send-keys", "-t", "e2e", "clear; LANG=C.UTF-8 '\(bin.path)' tui; echo EXIT=$?", "Enter"])
+        waitFor("the dashboard") { $0.contains("Comparison") && !Self.statusLine($0).isEmpty }
+        _ = tmuxRun(["send-keys", "-t", "e2e", "Space"])
+        waitFor("paused") { Self.statusLine($0).contains("PAUSED") }
+        _ = tmuxRun(["send-keys", "-t", "e2e", "s"])
+        let open = waitFor("the service panel") { $0.contains("Services: direct (none), sorted by share") }
+        for service in ["frontend", "auth", "catalog", "cart"] { XCTAssertTrue(open.contains(service), open) }
+        XCTAssertTrue(Self.statusLine(open).contains("o sort: share"), open)
+        _ = tmuxRun(["send-keys", "-t", "e2e", "o"])
+        let sorted = waitFor("sorted by p99") { $0.contains("sorted by p99 ms") }
+        XCTAssertTrue(Self.statusLine(sorted).contains("o sort: p99 ms"), sorted)
+        _ = tmuxRun(["send-keys", "-t", "e2e", "Tab"])
+        waitFor("the next topology's services") { $0.contains("Services: gateway (gateway), sorted by p99 ms") }
+        _ = tmuxRun(["send-keys", "-t", "e2e", "s"])
+        waitFor("the panel closed") { !$0.contains("Services:") && $0.contains("Comparison") }
+        _ = tmuxRun(["send-keys", "-t", "e2e", "q"])
+        waitFor("exit status 0") { $0.contains("EXIT=0") }
     }
 
     // MARK: - Pacing (issue 21)

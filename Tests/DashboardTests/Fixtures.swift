@@ -76,4 +76,29 @@ enum Fixtures {
         return DashboardSnapshot(scenario: "golden", seed: 7, simSeconds: seconds, durationSeconds: 120,
                                  runState: state, topologies: tops, faults: faults)
     }
+
+    /// 22 services for the service panel: more than 80x24 holds (18 rows), all of them at 160x50.
+    /// Service k: calls 1000 + 100k, attempts calls + 7k (retries), p50 2 + k/2 ms, p99 10 + 3k ms,
+    /// own critical-path time k/4 ms with a share of (k+1)/253 (the shares add up to
+    /// 1 + 2 + ... + 22 = 253 / 253), errors only on every third service.
+    static func services() -> [ServiceView] {
+        let names = ["frontend", "cart", "checkout", "payment", "shipping", "currency", "catalog", "ads",
+                     "recommendation", "email", "quote", "inventory", "pricing", "search", "reviews", "auth",
+                     "profile", "notifications", "loyalty", "fraud-detection-scoring", "tax", "ledger"]
+        return names.enumerated().map { k, name in
+            let d = Double(k)
+            var errors: [ErrorCause: Int] = [:]
+            if k % 3 == 0 { errors[.timeout] = 2 * k; errors[.unavailable] = k + 1 }
+            if k == 3 { errors[.rateLimited] = 40 }
+            return ServiceView(name: name, criticalMs: d / 4, share: (d + 1) / 253, calls: 1000 + 100 * k,
+                               attempts: 1000 + 100 * k + 7 * k, p50Ms: 2 + d / 2, p99Ms: 10 + 3 * d, errors: errors)
+        }
+    }
+
+    /// `snapshot` with every topology given `services()`.
+    static func snapshotWithServices(seconds: Double = 60) -> DashboardSnapshot {
+        var snap = snapshot(seconds: seconds)
+        for i in snap.topologies.indices { snap.topologies[i].services = services() }
+        return snap
+    }
 }

@@ -12,8 +12,30 @@ final class GoldenTests: XCTestCase {
         if let why = try Golden.mismatch(grid.description + "\n", golden: url) { XCTFail(why, file: file, line: line) }
     }
 
-    func ui(selected: Int = 0, overlay: Overlay = .none, paused: Bool = false) -> UIState {
-        UIState(topologyCount: 5, seed: 7, selected: selected, overlay: overlay, paused: paused)
+    func ui(selected: Int = 0, overlay: Overlay = .none, paused: Bool = false, sort: ServiceSort = .share) -> UIState {
+        var s = UIState(topologyCount: 5, seed: 7, selected: selected, overlay: overlay, paused: paused)
+        s.serviceSort = sort
+        return s
+    }
+
+    /// The service panel at the minimum size: 17 of the 22 services sorted by share (ledger,
+    /// 22/253 = 8.7%, first), the other 5 counted on the 18th row, one errors column naming
+    /// the main cause.
+    func testServices80x24() throws {
+        try assertGolden("services-80x24", layout(Fixtures.snapshotWithServices(), ui(selected: 2, overlay: .services),
+                                                  size: Size(width: 80, height: 24)))
+    }
+
+    /// Grown: every service, one column per error cause, sorted by p99 (ledger, 10 + 3*21 = 73 ms, first).
+    func testServices160x50() throws {
+        try assertGolden("services-160x50", layout(Fixtures.snapshotWithServices(), ui(selected: 2, overlay: .services, sort: .p99),
+                                                   size: Size(width: 160, height: 50)))
+    }
+
+    /// ASCII glyphs: the sort mark is "v" and the overflow line starts with "+".
+    func testServices80x24Ascii() throws {
+        try assertGolden("services-ascii-80x24", layout(Fixtures.snapshotWithServices(), ui(selected: 2, overlay: .services, sort: .name),
+                                                        size: Size(width: 80, height: 24), glyphs: .ascii))
     }
 
     func testMain80x24() throws {
