@@ -35,6 +35,7 @@ struct ValidateCommand: ParsableCommand {
                         }
                     }
                 }
+                for n in s.adoptionNotes { print("\(path):\(n.line):\(n.column): note: \(n.message)") }
             } catch let e as ScenarioErrors {
                 bad = true
                 for d in e.diagnostics { printError(d.description) }
