@@ -59,6 +59,7 @@ extension TopologySimulation {
         case .listen:
             instances[target].epoch &+= 1
             instances[target].up = true
+            replacementListed(target)
         case .rolloutBatch:
             break
         }
