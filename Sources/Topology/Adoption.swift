@@ -145,5 +145,17 @@ extension TopologySimulation {
             metrics.proxies += 1
             metrics.proxyMemoryMB += model.proxies[sidecar].profile.memoryMB
         }
+        // Its workload certificate is issued as it joins (a plain pod has none, so none
+        // expires); with the control plane down it gets none until it is back.
+        if let cert = model.certificates, cert.ttl > 0 {
+            if controlPlaneUp > 0 {
+                instances[i].certIssued = engine.now
+                instances[i].certExpires = engine.now + cert.ttl
+                scheduleRotation(i, cert)
+            } else {
+                instances[i].certExpires = engine.now
+                instances[i].rotationPending = true
+            }
+        }
     }
 }

@@ -382,7 +382,7 @@ public struct TopologySimulation: Sendable {
         if model.hasMesh, let cert = model.certificates, cert.ttl > 0 {
             // Workloads started at different times: spread the first rotations over the
             // rotation interval so certificates don't all expire together.
-            for i in instances.indices {
+            for i in instances.indices where adoption.meshed[i] { // a plain pod has no certificate
                 let age = controlRng.uniform() * cert.rotateAt * Double(cert.ttl)
                 instances[i].certIssued = -SimTime(age)
                 instances[i].certExpires = instances[i].certIssued + cert.ttl

@@ -163,6 +163,40 @@ final class GradualAdoptionTests: XCTestCase {
         XCTAssertGreaterThan(Double(b.attempts) / Double(b.calls), 1.8, "the sidecar retried: 1 + ½ + ¼ + ⅛ = 1.875 tries per call")
     }
 
+    /// A pod outside the mesh has no workload certificate, so none expires. Strict mTLS,
+    /// 1-minute certificates rotated at half their life, and a control plane down from the
+    /// start: every meshed pod's certificate has expired by 1 min (issued at most 30 s before
+    /// the start), so calls into meshed pods fail their handshake from then on, while a chain
+    /// of plain pods (client pod → legacy → back, with only the client's own sidecar) keeps
+    /// working for the whole 3 minutes.
+    func testPlainPodsHaveNoCertificateToExpire() throws {
+        func run(mesh: Bool) throws -> TopologyMetrics {
+            let s = try PolicyTests.scenario("""
+                scenario: certificates
+                duration: 3m
+                cluster: { nodes: 2, \(Self.zeroNetwork) }
+                policies: { retries: { attempts: 0 } }
+                control_plane: { certificates: { ttl: 1m, rotate_at: 50% } }
+                services:
+                  legacy: { mesh: \(mesh), service_time: const(1ms), calls: [back] }
+                  back: { mesh: \(mesh), service_time: const(1ms) }
+                traffic:
+                  - { name: t, from: internal, to: legacy, rate: 10/s }
+                topologies:
+                  - { name: t, kind: sidecar, mtls: strict }
+                faults:
+                  - { at: 0s, kind: control-plane-down }
+                """)
+            return try PolicyTests.sim(s, "t").metrics
+        }
+        let plain = try run(mesh: false)
+        XCTAssertGreaterThan(plain.requests, 1500, "10/s × 180 s")
+        XCTAssertEqual(Self.failed(plain), 0)
+        // The same pods meshed: from 1 min at the latest every request fails (10/s × 120 s ≥ 1200).
+        let meshed = try run(mesh: true)
+        XCTAssertGreaterThanOrEqual(meshed.errorCount(.tls), 1000)
+    }
+
     // MARK: - Injection over time
 
     /// One `api` pod outside the mesh, called at 50/s by a meshed internal client; `inject` at
