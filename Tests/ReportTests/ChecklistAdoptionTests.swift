@@ -2,6 +2,7 @@ import Calibration
 import Report
 import Scenario
 import SimCore
+import TestSupport
 import Topology
 import XCTest
 
@@ -29,6 +30,36 @@ final class ChecklistAdoptionTests: XCTestCase {
 
     func entry(_ s: Scenario) throws -> Checklist.Entry {
         try XCTUnwrap(Checklist.evaluate(s).checks(for: "mesh")).entry(.strictMTLS)
+    }
+
+    /// `topsim validate` prints the notes (FILE:LINE:COLUMN: note: …) and still accepts the file.
+    func testValidatePrintsTheAdoptionNotes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adoption-notes-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("n.yaml")
+        try """
+        scenario: n
+        duration: 30s
+        services:
+          api: { service_time: exp(1ms), mesh: false }
+        traffic:
+          - { to: api, rate: 10/s }
+        topologies:
+          - { name: gw, kind: gateway }
+          - { name: mesh, kind: sidecar }
+        faults:
+          - { at: 10s, kind: mtls-mode, mode: strict }
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let r = try TopsimBinary.run(["validate", file.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, [
+            "\(file.path): ok (1 services, 2 topologies, 1 faults, 0 expectations)",
+            "\(file.path):11:5: note: mtls-mode does nothing in topology 'gw': kind gateway has no mesh: no proxy speaks mTLS between services",
+            "\(file.path):4:3: note: mesh: false does nothing in topology 'gw': kind gateway has no mesh",
+        ])
     }
 
     func testStrictWithAForgottenCallerWarnsAndNamesIt() throws {
