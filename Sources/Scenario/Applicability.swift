@@ -67,6 +67,18 @@ extension Fault {
             let earlier = scenario.faults.contains { $0.kind == .inject && $0.target == target
                 && ($0.at < at || ($0.at == at && ($0.line, $0.column) < (line, column))) }
             return earlier ? "injects '\(scenario.services[s].name)' a second time: an earlier inject already did" : nil
+        case .proxyCrash:
+            // A pod never injected has no sidecar to crash (in ambient the node proxy it hits
+            // still serves the node's meshed pods).
+            guard topology.kind == .sidecar || topology.kind == .combined else { return nil }
+            let s: Int
+            switch target {
+            case .service(let x): s = x
+            case .instance(let x, _): s = x
+            default: return nil
+            }
+            return scenario.meshedAtEnd(s) ? nil
+                : "targets '\(scenario.services[s].name)', which has no sidecar (mesh: false, never injected)"
         default:
             return nil
         }

@@ -89,6 +89,12 @@ final class AdoptionKeysTests: XCTestCase {
         let plain = try XCTUnwrap(parseValid(Self.text(fault: "{ at: 10s, kind: inject, target: legacy }")))
         XCTAssertNil(plain.faults[0].inapplicability(to: plain.topology(named: "mesh")!, in: plain))
         XCTAssertTrue(try XCTUnwrap(parseValid(Self.text(legacy: ""))).adoptionNotes.isEmpty)
+
+        let crash = try XCTUnwrap(parseValid(Self.text(fault: "{ at: 10s, for: 5s, kind: proxy-crash, target: legacy/0 }")))
+        XCTAssertEqual(crash.faults[0].inapplicability(to: crash.topology(named: "mesh")!, in: crash),
+                       "targets 'legacy', which has no sidecar (mesh: false, never injected)")
+        let meshedCrash = try XCTUnwrap(parseValid(Self.text(fault: "{ at: 10s, for: 5s, kind: proxy-crash, target: orders }")))
+        XCTAssertNil(meshedCrash.faults[0].inapplicability(to: meshedCrash.topology(named: "mesh")!, in: meshedCrash))
     }
 
     /// The scenario-level view the checklist uses: a workload's own mode outranks the

@@ -197,6 +197,31 @@ final class GradualAdoptionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(meshed.errorCount(.tls), 1000)
     }
 
+    /// A `proxy-crash` of a pod that has no sidecar changes nothing (the sidecar compiled for a
+    /// later inject is not running); the same crash of a meshed pod takes the pod's network
+    /// with it: its requests are refused (no retries) until it leaves the endpoints.
+    func testAProxyCrashOfAPlainPodDoesNothing() throws {
+        func run(mesh: Bool) throws -> TopologyMetrics {
+            let s = try PolicyTests.scenario("""
+                scenario: crash
+                duration: 30s
+                cluster: { nodes: 2, \(Self.zeroNetwork) }
+                policies: { retries: { attempts: 0 }, outlier_detection: { consecutive_errors: 1000 } }
+                services:
+                  api: { mesh: \(mesh), replicas: 2, service_time: const(1ms) }
+                traffic:
+                  - { name: t, from: internal, to: api, rate: 50/s }
+                topologies:
+                  - { name: t, kind: sidecar }
+                faults:
+                  - { at: 10s, for: 10s, kind: proxy-crash, target: api/0 }
+                """)
+            return try PolicyTests.sim(s, "t").metrics
+        }
+        XCTAssertEqual(Self.failed(try run(mesh: false)), 0)
+        XCTAssertGreaterThan(Self.failed(try run(mesh: true)), 50, "a meshed pod loses its network with its sidecar")
+    }
+
     // MARK: - Injection over time
 
     /// One `api` pod outside the mesh, called at 50/s by a meshed internal client; `inject` at
