@@ -37,6 +37,8 @@ public struct DraftService: Sendable {
     /// Fraction 0...1 the app fails itself.
     public var errors: Sourced<Double>?
     public var workers: Sourced<Int>?
+    /// `mesh: false` when the pod template opts out of sidecar injection (nil: in the mesh).
+    public var mesh: Sourced<Bool>?
     public var steps: [DraftStep] = []
     public init(name: String, serviceTime: Sourced<String>) { self.name = name; self.serviceTime = serviceTime }
 }

@@ -143,6 +143,16 @@ public enum KubernetesImporter {
                 } else if !fromGraph || draft.services[i].replicas == nil {
                     draft.services[i].replicas = Sourced(1, "default: \(src) sets no replicas (Kubernetes' default 1)")
                 }
+                // Gradual adoption: a pod template that opts out of injection stays outside the
+                // mesh (Istio: the `sidecar.istio.io/inject` label, or the older annotation, "false";
+                // Linkerd: the `linkerd.io/inject: disabled` annotation).
+                let meta = spec?["template"]?["metadata"]
+                for (field, key, off) in [("labels", "sidecar.istio.io/inject", "false"),
+                                          ("annotations", "sidecar.istio.io/inject", "false"),
+                                          ("annotations", "linkerd.io/inject", "disabled")]
+                where meta?[field]?[key]?.text?.lowercased() == off {
+                    draft.services[i].mesh = Sourced(false, "\(src).spec.template.metadata.\(field).\(key) \(off)")
+                }
                 let pod = spec?["template"]?["spec"]
                 if let g = pod?["terminationGracePeriodSeconds"]?.text {
                     notes.append("\(src).spec.template.spec.terminationGracePeriodSeconds \(g) not mapped: topsim has no graceful-shutdown field (restart faults end at once)")

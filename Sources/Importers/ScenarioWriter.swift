@@ -119,6 +119,7 @@ public enum ScenarioWriter {
             if let w = s.workers { out += line("    workers: \(w.value)", w.source) }
             out += line("    service_time: \(s.serviceTime.value)", s.serviceTime.source)
             if let e = s.errors, e.value > 0 { out += line("    errors: \(percent(e.value))", e.source) }
+            if let m = s.mesh, !m.value { out += line("    mesh: false", m.source) }
             if !s.steps.isEmpty {
                 out += "    calls:\n"
                 for st in s.steps {

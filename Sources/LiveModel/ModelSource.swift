@@ -132,6 +132,8 @@ public struct ModelSource: SnapshotSource {
         let model = sim.model
         let status = sim.instanceStatus
         let proxyUp = sim.proxyUp
+        // A pod outside the mesh (mesh: false, not yet replaced by an inject) has no sidecar.
+        let meshed = sim.instanceMeshed
         func health(_ up: Bool) -> Health { up ? .healthy : .down }
         func podHealth(_ s: InstanceStatus) -> Health {
             if !s.up { return .down }
@@ -143,7 +145,7 @@ public struct ModelSource: SnapshotSource {
         let nodes = (0..<max(1, scenario.cluster.nodes)).map { n -> NodeView in
             let pods = model.instances.indices.filter { model.instances[$0].node == n }.map { i -> PodView in
                 let inst = model.instances[i]
-                let sidecar = inst.sidecar >= 0 ? health(proxyUp[inst.sidecar]) : nil
+                let sidecar = inst.sidecar >= 0 && meshed[i] ? health(proxyUp[inst.sidecar]) : nil
                 return PodView(service: scenario.services[inst.service].name, index: inst.index,
                                app: podHealth(status[i]), sidecar: sidecar)
             }

@@ -271,6 +271,7 @@ struct TopologyCheck {
         guard isMesh else {
             return (.warn, "no mesh: nothing enforces mTLS between services; only TLS in every app could (not modelled)")
         }
+        if let partial = partialMeshMTLS() { return partial }
         let stated = ((spec.kind == .combined ? spec.mesh?.mtls : nil) ?? spec.mtls) != nil
         switch model.mtls {
         case .strict: return (.pass, "strict: every internal call is mutually authenticated")

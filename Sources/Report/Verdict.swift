@@ -68,7 +68,9 @@ public struct Verdict: Sendable {
             var v: [Criterion: Double] = [
                 .latencyP50: mean(.p50), .latencyP99: mean(.p99), .availability: mean(.successRate),
                 .proxyCPU: mean(.proxyCPUCores), .proxyMemory: t.runs.first?.proxyMemoryMB ?? 0,
-                .components: Double(t.model.proxyCount + (t.model.hasMesh ? t.model.controlPlaneReplicas : 0)),
+                // Proxies running at the end: an `inject` adds sidecars during the run (issue 22).
+                .components: Double((t.runs.first?.proxies ?? t.model.proxyCount)
+                                    + (t.model.hasMesh ? t.model.controlPlaneReplicas : 0)),
             ]
             if !s.faults.isEmpty {
                 // Every fault's own interval, summed (overlapping faults count their overlap twice).

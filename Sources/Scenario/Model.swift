@@ -137,6 +137,11 @@ public struct Service: Sendable, Equatable {
     public var preStop: SimTime = 0
     /// `readiness`: the readiness probe that takes a failed instance out of the endpoints.
     public var readiness = Readiness()
+    /// `mesh`: whether the service's pods are in the mesh (a sidecar, or enrolled in an ambient
+    /// node proxy) from the start; `mesh: false` is a pod never injected (Istio's
+    /// `sidecar.istio.io/inject: "false"`, Linkerd's `linkerd.io/inject: disabled`) until an
+    /// `inject` fault adds it. Default true; meaningless in `none` and `gateway` topologies.
+    public var mesh = true
     public var line: Int
     public var column: Int
 
@@ -393,6 +398,11 @@ public enum FaultKind: String, Sendable, Equatable, CaseIterable {
     case rateLimitStoreDown = "rate-limit-store-down"
     /// A rolling restart of a service's pods (Kubernetes Deployment RollingUpdate).
     case rollout
+    /// Gradual adoption: a rollout that adds the sidecar (or the ambient enrolment) to a
+    /// service's pods.
+    case inject
+    /// Gradual adoption: the mTLS mode (`mode`) changes, namespace-wide or for one service.
+    case mtlsMode = "mtls-mode"
 }
 
 public enum FaultTarget: Sendable, Equatable {
@@ -440,6 +450,9 @@ public struct Fault: Sendable, Equatable {
     /// `rollout`: pods that may be created above the desired count (`maxSurge`; nil: 25 %,
     /// rounded up).
     public var maxSurge: Int?
+    /// `mtls-mode`: the mode from then on (`strict` or `permissive`), for the target service
+    /// (a workload-specific PeerAuthentication) or, without a target, namespace-wide.
+    public var mode: MTLSMode?
     public var line: Int
     public var column: Int
 
@@ -454,7 +467,9 @@ public struct Fault: Sendable, Equatable {
     }
 
     /// `crash payment/0`, for reports and faults.csv.
-    public var label: String { "\(kind.rawValue) \(displayTarget)" }
+    public var label: String {
+        kind == .mtlsMode ? "mtls-mode \(mode?.rawValue ?? "?") \(displayTarget)" : "\(kind.rawValue) \(displayTarget)"
+    }
 
     /// What the fault hits, never empty: the target as written, or what a kind without
     /// `target:` means (every output names it: faults.csv, the dashboard, report.html).
@@ -472,6 +487,7 @@ public struct Fault: Sendable, Equatable {
             switch kind {
             case .partition: return between.isEmpty ? "zones" : "zones " + between.map { "#\($0)" }.joined(separator: "|")
             case .configDrift: return "every proxy"
+            case .mtlsMode: return "namespace"
             default: return kind.rawValue
             }
         }

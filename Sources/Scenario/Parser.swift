@@ -34,7 +34,8 @@ final class ScenarioParser {
     static let clusterKeys = ["nodes", "zones", "clusters", "network", "east_west"]
     static let networkKeys = ["same_node", "same_zone", "cross_zone", "external", "cross_cluster"]
     static let serviceKeys = ["replicas", "workers", "queue", "service_time", "calls", "errors",
-                              "client_policies", "cluster", "protocol", "termination_grace", "prestop", "readiness"]
+                              "client_policies", "cluster", "protocol", "termination_grace", "prestop", "readiness",
+                              "mesh"]
     static let readinessKeys = ["period", "failure_threshold"]
     static let callKeys = ["service", "probability"]
     static let trafficKeys = ["name", "from", "to", "rate", "profile", "clients", "consumers", "connections"]
@@ -58,7 +59,7 @@ final class ScenarioParser {
     static let proxyKeys = ["latency", "workers", "queue", "replicas", "cpu_per_request", "memory_mb"]
     static let meshKeys = ["preset", "mtls", "proxy"]
     static let faultKeys = ["at", "for", "kind", "target", "add", "rate", "replicas", "proxy_ready_after",
-                            "down_for", "policies", "fraction", "between", "max_unavailable", "max_surge"]
+                            "down_for", "policies", "fraction", "between", "max_unavailable", "max_surge", "mode"]
 
     /// Topology keys that only some kinds take.
     static let topologyKeysByKind: [TopologyKind: Set<String>] = [
@@ -84,6 +85,8 @@ final class ScenarioParser {
         .controlPlaneDown: ["target"],
         .rateLimitStoreDown: [],
         .rollout: ["target", "max_unavailable", "max_surge"],
+        .inject: ["target", "max_unavailable", "max_surge"],
+        .mtlsMode: ["target", "mode"],
     ]
 
     struct Fields {

@@ -275,6 +275,7 @@ extension ScenarioParser {
                 }
             } else { ok = false }
         }
+        if let v = f["mesh"] { if let b = bool(v, "'mesh'") { s.mesh = b } else { ok = false } }
         var edges: [(to: Int, pos: Pos)] = []
         if let v = f["calls"], let items = list(v, "'calls'") {
             for item in items {

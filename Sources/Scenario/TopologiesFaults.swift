@@ -184,11 +184,13 @@ extension ScenarioParser {
         .controlPlaneDown: [.controlPlane],
         .rateLimitStoreDown: [],
         .rollout: [.service],
+        .inject: [.service],
+        .mtlsMode: [.service],
     ]
     /// Kinds that may omit `target`, and what they then mean.
     static let implicitTargets: [FaultKind: FaultTarget] = [
         .gatewayDown: .gateway, .controlPlaneDown: .controlPlane, .partition: .none, .configDrift: .none,
-        .rateLimitStoreDown: .none,
+        .rateLimitStoreDown: .none, .mtlsMode: .none,
     ]
 
     func parseFault(_ n: YNode, names: [String], services: [Service], cluster: Cluster,
@@ -252,7 +254,7 @@ extension ScenarioParser {
         case .restart:
             if let v = f["proxy_ready_after"] { fault.proxyReadyAfter = self.duration(v, "'proxy_ready_after'") }
             if let v = f["down_for"] { fault.downFor = self.duration(v, "'down_for'") }
-        case .rollout:
+        case .rollout, .inject:
             if let v = f["max_unavailable"] { fault.maxUnavailable = int(v, "'max_unavailable'", min: 0, max: 10_000) }
             if let v = f["max_surge"] { fault.maxSurge = int(v, "'max_surge'", min: 0, max: 10_000) }
             if fault.maxUnavailable == 0 && fault.maxSurge == 0 {
@@ -260,7 +262,19 @@ extension ScenarioParser {
                 error(f.keyPos("max_surge"), "'max_unavailable' and 'max_surge' cannot both be 0: the rollout could never replace a pod")
             }
             if fault.duration != nil {
-                error(f.keyPos("for"), "a 'rollout' runs until every pod is replaced; it takes no 'for'")
+                error(f.keyPos("for"), "\(kind == .inject ? "an" : "a") '\(kind.rawValue)' runs until every pod is replaced; it takes no 'for'")
+            }
+        case .mtlsMode:
+            if let v = f["mode"] {
+                // PeerAuthentication's STRICT and PERMISSIVE (DISABLE is the topology's `mtls: off`).
+                if let m = choice(v, "'mode'", AdoptionMode.self, aliases: ["STRICT": .strict, "PERMISSIVE": .permissive]) {
+                    fault.mode = m == .strict ? .strict : .permissive
+                }
+            } else {
+                error(f.pos, "an 'mtls-mode' fault needs 'mode' (strict or permissive, e.g. mode: strict)")
+            }
+            if fault.duration != nil {
+                error(f.keyPos("for"), "an 'mtls-mode' switch holds until another one changes it; it takes no 'for'")
             }
         case .configDrift:
             if let v = f["policies"] { fault.policies = parsePolicies(v, "'policies'") } else {

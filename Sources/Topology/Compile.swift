@@ -62,9 +62,23 @@ public struct CompiledTopology: Sendable {
     /// Whether the mesh (sidecars or a waypoint) applies L7 policy to internal calls.
     public var meshL7: Bool = false
 
+    /// Per instance: in the mesh from the start (a mesh topology and the service's `mesh:`).
+    /// Every instance of a sidecar kind gets its sidecar compiled, so that an `inject` can
+    /// add it; one that is not meshed has none yet (Adoption.swift).
+    public var meshedAtStart: [Bool] = []
+
     public var hasMesh: Bool { kind == .sidecar || kind == .combined || kind == .sidecarless }
-    public var proxyCount: Int { proxies.count }
-    public var proxyMemoryMB: Double { proxies.reduce(0) { $0 + $1.profile.memoryMB } }
+    /// Proxies running from the start: sidecars of pods outside the mesh are not.
+    public var proxyCount: Int { proxies.indices.reduce(0) { $0 + (runsFromStart($1) ? 1 : 0) } }
+    public var proxyMemoryMB: Double {
+        proxies.indices.reduce(0) { $0 + (runsFromStart($1) ? proxies[$1].profile.memoryMB : 0) }
+    }
+
+    /// Whether proxy `p` exists from the start: anything but the sidecar of a plain pod.
+    public func runsFromStart(_ p: Int) -> Bool {
+        let info = proxies[p]
+        return info.hop != .sidecar || info.owner < 0 || meshedAtStart[info.owner]
+    }
 
     public init(scenario: Scenario, topology t: TopologySpec) throws {
         name = t.name
@@ -118,6 +132,8 @@ public struct CompiledTopology: Sendable {
             }
         }
         serviceFirstInstance.append(instances.count)
+        meshedAtStart = instances.map { t.kind == .sidecar || t.kind == .combined || t.kind == .sidecarless
+            ? scenario.services[$0.service].mesh : false }
         clientNode = scenario.traffic.enumerated().map { i, src in src.from == .internal ? i % nodes : -1 }
         clientSidecar = Array(repeating: -1, count: scenario.traffic.count)
 

@@ -44,8 +44,9 @@ extension TopologySimulation {
             // holdApplicationUntilProxyStarts).
             let away = f.downFor ?? 0
             let ready = f.proxyReadyAfter ?? 0
-            let sidecars = model.hasMesh && model.kind != .sidecarless
+            let meshSidecars = model.hasMesh && model.kind != .sidecarless
             for i in targetInstances(f.target) {
+                let sidecars = meshSidecars && adoption.meshed[i] // a plain pod has no proxy to wait for
                 terminate(i, replacementStartsAfter: sidecars && model.holdApplication ? max(away, ready) : away)
                 if sidecars && !model.holdApplication {
                     // The sidecar startup race: outbound calls refused until the proxy is ready.
@@ -54,6 +55,8 @@ extension TopologySimulation {
             }
         case .rollout:
             startRollout(k)
+        case .inject, .mtlsMode:
+            adoptionFaultStart(k)
         case .proxyCrash:
             switch f.target {
             case .gateway, .gatewayReplica:
@@ -63,7 +66,7 @@ extension TopologySimulation {
                     if model.kind == .sidecarless {
                         // A node proxy serves every pod on its node.
                         crashProxy(model.nodeProxy[model.instances[i].node])
-                    } else if model.instances[i].sidecar >= 0 {
+                    } else if model.instances[i].sidecar >= 0 && adoption.meshed[i] {
                         crashProxy(model.instances[i].sidecar)
                         // Its readiness probe (through the pilot-agent) fails from now on.
                         scheduleRemoval(i, after: scenario.services[model.instances[i].service].readiness.detection)
@@ -118,8 +121,8 @@ extension TopologySimulation {
                 if !instances[i].up && !instances[i].draining { recoverNow(i) }
                 scheduleRelisting(i)
             }
-        case .restart, .rollout:
-            break // the replacements were scheduled when it started
+        case .restart, .rollout, .inject, .mtlsMode:
+            break // the replacements were scheduled when it started; a mode holds until changed
         case .proxyCrash:
             switch f.target {
             case .gateway, .gatewayReplica:
@@ -128,7 +131,7 @@ extension TopologySimulation {
                 for i in targetInstances(f.target) {
                     if model.kind == .sidecarless {
                         restoreProxy(model.nodeProxy[model.instances[i].node])
-                    } else if model.instances[i].sidecar >= 0 {
+                    } else if model.instances[i].sidecar >= 0 && adoption.meshed[i] {
                         restoreProxy(model.instances[i].sidecar)
                         scheduleRelisting(i)
                     }
@@ -240,7 +243,8 @@ extension TopologySimulation {
             }
         } else if model.proxies[p].hop == .nodeProxy {
             let node = model.proxies[p].node
-            for i in model.instances.indices where model.instances[i].node == node {
+            // Pods not enrolled in ambient do not go through it (Adoption.swift).
+            for i in model.instances.indices where model.instances[i].node == node && adoption.meshed[i] {
                 instances[i].connGen &+= 1
                 crashInstance(i, fate)
             }

@@ -305,11 +305,11 @@ extension TopologySimulation {
             return
         }
         // Over a pooled mesh connection the certificates were checked at its handshake.
-        if model.mtls == .strict, model.hasMesh, !attempts[a].meshConn,
-           instances[i].certExpires <= now || callerCertExpired(a) {
+        if !attempts[a].meshConn && handshakeCertificateFails(a, instance: i) {
             failAttempt(a, .tls)
             return
         }
+        if plaintextRejected(a, instance: i) { failAttempt(a, .tls); return }
         let c = Int(attempts[a].call)
         if calls[c].measured { metrics.services[model.instances[i].service].attempts += 1 }
         attempts[a].segStart = now
@@ -404,7 +404,7 @@ extension TopologySimulation {
         r.service = Int32(service)
         r.callerInstance = Int32(i)
         r.callerNode = Int32(model.instances[i].node)
-        r.callerSidecar = Int32(model.instances[i].sidecar)
+        r.callerSidecar = adoption.meshed[i] ? Int32(model.instances[i].sidecar) : -1
         r.start = engine.now
         r.key = SplitMix64.mix(attempts[a].key &+ UInt64(slot + 1) &* 0xD1B5_4A32_D192_ED03)
         setInternalRoute(&r, callerService: model.instances[i].service, callerLibrary: model.instanceLibrary(i))

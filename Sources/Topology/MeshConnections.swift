@@ -27,8 +27,9 @@ extension TopologySimulation {
         guard model.meshConnections != nil else { return false }
         let c = Int(attempts[a].call)
         guard calls[c].route == .mesh || calls[c].route == .ingress else { return false }
-        let u = Int(attempts[a].upstream)
-        return u >= 0 && upstreams[u].role >= 0
+        let u = Int(attempts[a].upstream), i = Int(attempts[a].instance)
+        // A pod outside the mesh has no proxy to hold the other end (Adoption.swift).
+        return u >= 0 && upstreams[u].role >= 0 && i >= 0 && adoption.meshed[i]
     }
 
     /// Takes a pooled connection from the try's enforcer to `inst`. True: an open one is
@@ -123,12 +124,20 @@ extension TopologySimulation {
         guard attempts[a].gen == gen, attempts[a].phase == .forward else { return }
         cpAdd(a, .wire)
         let inst = Int(attempts[a].instance)
-        if model.mtls == .strict, model.hasMesh, instances[inst].certExpires <= engine.now || callerCertExpired(a) {
+        if handshakeCertificateFails(a, instance: inst) {
             releaseMeshConnection(a, closing: true)
             failAttempt(a, .tls)
             return
         }
         advance(a)
+    }
+
+    /// Whether try `a`'s mTLS handshake with instance `i` fails on a certificate: the callee
+    /// is in the mesh and its service's mode is strict (Adoption.swift), and the callee's or
+    /// the caller's certificate has expired (a pod outside the mesh has none to expire).
+    @inline(__always) mutating func handshakeCertificateFails(_ a: Int, instance i: Int) -> Bool {
+        guard model.hasMesh, adoption.meshed[i], adoption.strict[model.instances[i].service] else { return false }
+        return instances[i].certExpires <= engine.now || callerCertExpired(a)
     }
 
     /// The wire class between two nodes, as `wireDist` indexes it: same node 0, same zone 1,

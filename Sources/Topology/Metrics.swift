@@ -147,8 +147,9 @@ public struct TopologyMetrics: Sendable {
     public var events: UInt64 = 0
     public var fingerprint = Fingerprint()
     public var simulatedUntil: SimTime = 0
-    public let proxies: Int
-    public let proxyMemoryMB: Double
+    /// Proxies running (at the end of what has run: an `inject` adds sidecars as it goes).
+    public internal(set) var proxies: Int
+    public internal(set) var proxyMemoryMB: Double
     let windowCount: Int
 
     init(model: CompiledTopology, scenario: Scenario) {

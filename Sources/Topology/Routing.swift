@@ -18,8 +18,12 @@ import SimCore
 // | mesh     | sidecar, combined      | caller sidecar                      | wire, callee sidecar                   |
 // | mesh     | sidecarless + waypoint | caller node proxy, wire, waypoint   | wire, callee node proxy                |
 // | mesh     | sidecarless (L4 only)  | — (the caller's client library)     | caller node proxy, wire, callee node proxy |
+// | direct   | a mesh, plain caller   | — (the caller's client library)     | wire, callee sidecar (or node proxy)   |
 //
 // A retry starts again at the enforcer; a final answer goes back through the prefix.
+// In a partial mesh (Adoption.swift) a callee-side proxy is on the path only when the
+// instance picked is meshed, and a plain caller (no proxy of its own) takes `direct`; a
+// waypoint serves only services enrolled in the mesh.
 
 extension CompiledTopology {
     /// Client library ids follow the proxies: one per app instance, then one per traffic source.
@@ -79,11 +83,20 @@ extension TopologySimulation {
                 r.route = .direct; r.policy = clientLib
             }
         case .sidecar, .combined:
-            r.route = .mesh; r.policy = 0
-            if r.callerSidecar >= 0 { r.enforcer = r.callerSidecar }
+            if !callerMeshed(r.callerInstance) {
+                // No proxy of its own: the app's client library, plaintext (Adoption.swift).
+                r.route = .direct; r.policy = clientLib
+            } else {
+                r.route = .mesh; r.policy = 0
+                if r.callerSidecar >= 0 { r.enforcer = r.callerSidecar }
+            }
         case .sidecarless:
-            // Without a waypoint the node proxies only do L4: timeouts and retries stay in the apps.
-            r.route = .mesh; r.policy = model.meshL7 ? 0 : clientLib
+            if !callerMeshed(r.callerInstance) {
+                r.route = .direct; r.policy = clientLib
+            } else {
+                // Without a waypoint the node proxies only do L4: timeouts and retries stay in the apps.
+                r.route = .mesh; r.policy = behindWaypoint(Int(r.service)) ? 0 : clientLib
+            }
         }
         if let d = drift[Int(r.service)] {
             // The caller's proxy (or library) is in the drifted share: a stable hash of who it is.
@@ -116,7 +129,7 @@ extension TopologySimulation {
             add(Seg(proxy: Int32(g)))
         case .mesh:
             if model.kind == .sidecarless {
-                if !model.waypointReplicas.isEmpty {
+                if behindWaypoint(Int(calls[c].service)) {
                     guard let w = pickShared(.waypoint) else { return false }
                     let from = max(0, callerNode)
                     add(Seg(proxy: Int32(model.nodeProxy[from])))
@@ -140,14 +153,16 @@ extension TopologySimulation {
         let base = a * Self.maxSeg
         var n = Int(attempts[a].split)
         let instNode = model.instances[inst].node
-        if calls[c].route == .direct && model.eastWest.isEmpty {
+        let callee = calleeProxy(inst)
+        if calls[c].route == .direct && model.eastWest.isEmpty && callee < 0 {
             // The common case (a client library straight to the pod): one wire.
             segs[base + n] = Seg(from: Int16(calls[c].callerNode), to: Int16(instNode))
             attempts[a].nseg = Int8(n + 1)
             return
         }
         func add(_ s: Seg) { segs[base + n] = s; n += 1 }
-        let sidecar = model.instances[inst].sidecar
+        // A pod outside the mesh has no sidecar on its path (Adoption.swift).
+        let sidecar = model.kind == .sidecarless ? -1 : Int(callee)
         let from: Int
         if calls[c].shared >= 0 {
             from = model.proxies[Int(calls[c].shared)].node
@@ -157,12 +172,14 @@ extension TopologySimulation {
         switch calls[c].route {
         case .direct, .hub:
             for s in wireSegs(from, instNode) { add(s) }
+            // A plain caller of a meshed pod: the callee's sidecar or node proxy takes it in.
+            if callee >= 0 { add(Seg(proxy: callee)) }
         case .edge:
             for s in wireSegs(from, instNode) { add(s) }
             if sidecar >= 0 { add(Seg(proxy: Int32(sidecar))) }
         case .ingress:
             if model.kind == .sidecarless {
-                if !model.waypointReplicas.isEmpty, let w = pickShared(.waypoint) {
+                if callee >= 0, !model.waypointReplicas.isEmpty, let w = pickShared(.waypoint) {
                     let wNode = model.proxies[w].node
                     for s in wireSegs(from, wNode) { add(s) }
                     add(Seg(proxy: Int32(w)))
@@ -170,7 +187,7 @@ extension TopologySimulation {
                 } else {
                     for s in wireSegs(from, instNode) { add(s) }
                 }
-                add(Seg(proxy: Int32(model.nodeProxy[instNode])))
+                if callee >= 0 { add(Seg(proxy: callee)) }
             } else {
                 for s in wireSegs(from, instNode) { add(s) }
                 if sidecar >= 0 { add(Seg(proxy: Int32(sidecar))) }
@@ -185,7 +202,7 @@ extension TopologySimulation {
                 } else {
                     for s in wireSegs(from, instNode) { add(s) }
                 }
-                add(Seg(proxy: Int32(model.nodeProxy[instNode])))
+                if callee >= 0 { add(Seg(proxy: callee)) }
             } else {
                 for s in wireSegs(from, instNode) { add(s) }
                 if sidecar >= 0 { add(Seg(proxy: Int32(sidecar))) }

@@ -266,6 +266,8 @@ public struct TopologySimulation: Sendable {
     var rootsInFlight = 0
     /// Per callee service: drifted policy index and the share of callers running it.
     var drift: [(policy: Int32, fraction: Double)?]
+    /// Which pods are meshed and each service's mTLS mode now (Adoption.swift).
+    var adoption: AdoptionState
     /// Mean gap of constant-rate open-loop sources (nil: a profile).
     let constantInterarrival: [Double?]
     /// Offsets of each traffic source's consumers in the token-bucket table; last: the total.
@@ -339,6 +341,7 @@ public struct TopologySimulation: Sendable {
         nodeDown = Array(repeating: false, count: max(1, scenario.cluster.nodes))
         controlPlaneUp = model.controlPlaneReplicas
         drift = Array(repeating: nil, count: scenario.services.count)
+        adoption = AdoptionState(model: model, services: scenario.services.count)
         var off = [0]
         for t in scenario.traffic { off.append(off.last! + max(1, t.consumers)) }
         consumerOffsets = off
@@ -386,7 +389,7 @@ public struct TopologySimulation: Sendable {
         if model.hasMesh, let cert = model.certificates, cert.ttl > 0 {
             // Workloads started at different times: spread the first rotations over the
             // rotation interval so certificates don't all expire together.
-            for i in instances.indices {
+            for i in instances.indices where adoption.meshed[i] { // a plain pod has no certificate
                 let age = controlRng.uniform() * cert.rotateAt * Double(cert.ttl)
                 instances[i].certIssued = -SimTime(age)
                 instances[i].certExpires = instances[i].certIssued + cert.ttl

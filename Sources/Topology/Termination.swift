@@ -60,6 +60,7 @@ extension TopologySimulation {
             instances[target].epoch &+= 1
             instances[target].connGen &+= 1 // a new pod: callers open new connections
             instances[target].up = true
+            replacementListed(target)
         case .rolloutBatch:
             break
         }

@@ -36,6 +36,7 @@ struct ValidateCommand: ParsableCommand {
                     }
                 }
                 for n in s.connectionNotes { print("\(path):\(n.line):\(n.column): note: \(n.text)") }
+                for n in s.adoptionNotes { print("\(path):\(n.line):\(n.column): note: \(n.message)") }
             } catch let e as ScenarioErrors {
                 bad = true
                 for d in e.diagnostics { printError(d.description) }

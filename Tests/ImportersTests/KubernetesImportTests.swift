@@ -162,4 +162,18 @@ final class KubernetesImportTests: XCTestCase {
         XCTAssertEqual(m, ["5xx", "gateway-error", "reset", "connect-failure", "refused-stream", "unavailable"])
         XCTAssertEqual(u, ["retriable-4xx", "cancelled"])
     }
+
+    /// Pod templates that opt out of injection (Istio's `sidecar.istio.io/inject: "false"`
+    /// label, Linkerd's `linkerd.io/inject: disabled` annotation) become `mesh: false`,
+    /// with the field as the value's source; the others stay in the mesh.
+    func testInjectionOptOutsBecomeMeshFalse() throws {
+        let d = try KubernetesImporter.importPaths([Fixtures.path("kubernetes/adoption/workloads.yaml")], options: .init())
+        XCTAssertNil(d.services.first { $0.name == "web" }?.mesh)
+        XCTAssertEqual(d.services.first { $0.name == "legacy-batch" }?.mesh?.value, false)
+        XCTAssertTrue(d.services.first { $0.name == "legacy-batch" }?.mesh?.source.contains("labels.sidecar.istio.io/inject false") == true)
+        XCTAssertEqual(d.services.first { $0.name == "reports" }?.mesh?.value, false)
+        let text = ScenarioWriter.write(d, header: [])
+        let s = try ScenarioLoader.parse(text: text, fileName: "t.yaml")
+        XCTAssertEqual(s.services.map(\.mesh), s.services.map { $0.name == "web" }, text)
+    }
 }

@@ -64,11 +64,12 @@ final class DocsValidatorTests: XCTestCase {
     /// The keys each kind needs besides its target.
     static let required: [String: String] = [
         "latency": ", add: 10ms", "errors": ", rate: 10%", "config-drift": ", policies: { timeout: 1s }",
-        "partition": ", between: [z1, z2]",
+        "partition": ", between: [z1, z2]", "mtls-mode": ", mode: strict",
     ]
 
-    /// `for: 5s`, except for kinds that run to their own end (a rollout: until every pod is replaced).
-    static func duration(_ kind: String) -> String { kind == "rollout" ? "" : "for: 5s, " }
+    /// `for: 5s`, except for kinds that run to their own end (a rollout or an inject: until every
+    /// pod is replaced) or hold until changed (`mtls-mode`).
+    static func duration(_ kind: String) -> String { ["rollout", "inject", "mtls-mode"].contains(kind) ? "" : "for: 5s, " }
 
     /// The target classes a table cell names: faults.md writes `SERVICE`, `SERVICE/N`,
     /// `node-N`, `ZONE`; scenario-format.md writes service, instance, node, zone.

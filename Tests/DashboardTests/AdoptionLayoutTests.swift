@@ -1,0 +1,41 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Issue 22: the layout draws a sidecar only on pods that have one, so an `inject` shows as
+/// sidecars appearing pod by pod (drawn from what the model hands the dashboard).
+final class AdoptionLayoutTests: XCTestCase {
+    /// api (2 pods) starts outside the mesh; front is meshed. `inject` at 10 s with
+    /// max_surge 1: api's pods are replaced at 20 s and 30 s (one readiness period, 10 s,
+    /// per batch; push_delay 0 and prestop 0: listed at once). Frames at 12, 24 and 36 s
+    /// (duration × i / 3 for a 36 s run, i = 1, 2, 3) show 1 (front's), 2 and 3 sidecars
+    /// drawn (`sco`: sidecar up) among the 3 pods.
+    func testSidecarsAppearAsAnInjectReplacesEachPod() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adoption-layout-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("inject.yaml")
+        try """
+        scenario: inject-layout
+        duration: 36s
+        cluster: { nodes: 2 }
+        services:
+          front: { service_time: exp(1ms), calls: [api] }
+          api: { replicas: 2, service_time: exp(1ms), mesh: false }
+        traffic:
+          - { name: t, from: external, to: front, rate: 20/s }
+        topologies:
+          - { name: mesh, kind: sidecar }
+        faults:
+          - { at: 10s, kind: inject, target: api, max_unavailable: 0, max_surge: 1 }
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let r = try TopsimBinary.run(["tui", file.path, "--headless", "--frames", "3", "--size", "120x40",
+                                      "--ascii", "--select", "mesh"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let frames = r.stdout.components(separatedBy: "--- frame ").dropFirst()
+        XCTAssertEqual(frames.count, 3, r.stdout)
+        let sidecars = frames.map { $0.components(separatedBy: "sco").count - 1 }
+        XCTAssertEqual(sidecars, [1, 2, 3], r.stdout)
+    }
+}
