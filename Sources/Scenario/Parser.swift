@@ -84,6 +84,8 @@ final class ScenarioParser {
         .controlPlaneDown: ["target"],
         .rateLimitStoreDown: [],
         .rollout: ["target", "max_unavailable", "max_surge"],
+        .hang: ["target"],
+        .scale: ["target", "replicas"],
     ]
 
     struct Fields {
