@@ -197,6 +197,8 @@ public struct TopologySimulation: Sendable {
         /// the one a pending kill ends.
         var epoch: UInt32 = 0
         var dyingEpoch: UInt32 = 0
+        /// A `hang` fault: it accepts connections and answers nothing (Faults.swift).
+        var hung = false
     }
 
     struct ProxyState {
@@ -208,6 +210,10 @@ public struct TopologySimulation: Sendable {
         /// The load balancer in front of a shared replica has marked it down (Endpoints.swift).
         var lbDown = false
         var lbFailures: Int32 = 0
+        /// A `latency` or `errors` fault on this gateway replica (Faults.swift): added to each
+        /// request's traversal, and the share it answers 503 itself.
+        var faultLatency: Distribution? = nil
+        var faultErrors = 0.0
     }
 
     // Runtime state.
@@ -373,8 +379,10 @@ public struct TopologySimulation: Sendable {
                 engine.schedule(at: measureStart + f.at, kind: EK.faultEnd, target: Int32(i))
             }
         }
-        if let hc = model.healthCheck, hc.interval > 0 {
-            engine.schedule(at: hc.interval, kind: EK.healthCheck)
+        // Health checks: a gateway's own, and the load balancer's in front of shared replicas.
+        let checked = model.healthCheck != nil || !model.gatewayReplicas.isEmpty || !model.ingressReplicas.isEmpty
+        if checked, loadBalancerCheck.interval > 0 {
+            engine.schedule(at: loadBalancerCheck.interval, kind: EK.healthCheck)
         }
         if model.hasMesh, let cert = model.certificates, cert.ttl > 0 {
             // Workloads started at different times: spread the first rotations over the
