@@ -59,7 +59,8 @@ extension TopologySimulation {
     /// target groups (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html).
     /// A replica that goes down keeps getting its share for 30–60 s: until the second failed
     /// check, the first falling up to one interval after the failure.
-    static let defaultLoadBalancerCheck = HealthCheck(interval: 30 * Nanos.perSecond, unhealthyThreshold: 2)
+    static let defaultLoadBalancerCheck = HealthCheck(interval: SimTime(Limits.defaultLoadBalancerCheckSeconds) * Nanos.perSecond,
+                                                      unhealthyThreshold: 2)
 
     /// The checks the load balancer in front of shared replicas runs: the topology's
     /// `health_check` (the gateway's, or the scenario's and topology's policies for a mesh's

@@ -379,9 +379,12 @@ public struct TopologySimulation: Sendable {
                 engine.schedule(at: measureStart + f.at, kind: EK.faultEnd, target: Int32(i))
             }
         }
-        // Health checks: a gateway's own, and the load balancer's in front of shared replicas.
-        let checked = model.healthCheck != nil || !model.gatewayReplicas.isEmpty || !model.ingressReplicas.isEmpty
-        if checked, loadBalancerCheck.interval > 0 {
+        // Health checks: a gateway's own, and the load balancer's in front of shared replicas,
+        // which only matter when a fault can stop one (every check of a replica that is up
+        // changes nothing; a run of years would otherwise spend its events on them).
+        let sharedCanStop = (!model.gatewayReplicas.isEmpty || !model.ingressReplicas.isEmpty)
+            && scenario.faults.contains { $0.kind == .gatewayDown || $0.kind == .nodeDown || $0.kind == .proxyCrash }
+        if model.healthCheck != nil || sharedCanStop, loadBalancerCheck.interval > 0 {
             engine.schedule(at: loadBalancerCheck.interval, kind: EK.healthCheck)
         }
         if model.hasMesh, let cert = model.certificates, cert.ttl > 0 {
