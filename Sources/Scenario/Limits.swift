@@ -26,6 +26,9 @@ public enum Limits {
     /// Periodic work per topology and replication: health-check passes times instances,
     /// certificate rotations (an event each: 1e8 take seconds, 1e9 minutes).
     public static let maxPeriodicWork = 1e8
+    /// The interval of the checks the load balancer in front of gateway replicas runs without
+    /// a `health_check` (AWS target groups' 30 s default; Topology/Endpoints.swift).
+    public static let defaultLoadBalancerCheckSeconds = 30.0
     /// Open-loop arrivals per second of one source: the engine's clock counts whole
     /// nanoseconds, and a mean gap below 1ns would round to 0 and never advance it.
     public static let maxOpenLoopRate = 1e9
@@ -255,6 +258,19 @@ extension ScenarioParser {
                     + "\(String.duration(s.warmup + s.duration)) of \(instances) instance\(instances == 1 ? "" : "s") make about "
                     + "\(Limits.count(passes)) checks; at most \(Limits.count(Limits.maxPeriodicWork)): "
                     + "check less often or shorten the run")
+            }
+        }
+
+        // The load balancer in front of gateway or ingress replicas checks them every 30 s by
+        // default (Topology/Endpoints.swift) in runs with a fault that can stop one.
+        if s.faults.contains(where: { [.gatewayDown, .nodeDown, .proxyCrash].contains($0.kind) }),
+           let most = s.topologies.map(\.gatewayReplicaCount).max(), most > 0 {
+            let passes = run / Limits.defaultLoadBalancerCheckSeconds * Double(most)
+            if passes > Limits.maxPeriodicWork {
+                atDuration("the load balancer in front of \(most) gateway replica\(most == 1 ? "" : "s") checks them every "
+                    + "\(Int(Limits.defaultLoadBalancerCheckSeconds))s over \(String.duration(s.warmup + s.duration)): about "
+                    + "\(Limits.count(passes)) checks; at most \(Limits.count(Limits.maxPeriodicWork)): "
+                    + "set policies.health_check with a longer interval or shorten the run")
             }
         }
 

@@ -142,6 +142,11 @@ public struct Service: Sendable, Equatable {
     /// `sidecar.istio.io/inject: "false"`, Linkerd's `linkerd.io/inject: disabled`) until an
     /// `inject` fault adds it. Default true; meaningless in `none` and `gateway` topologies.
     public var mesh = true
+    /// Where `termination_grace`, `prestop` and `readiness` were written (line 0: not written),
+    /// for `validate`'s notes on keys that cannot act (Applicability.swift).
+    public var terminationGraceAt = SourcePosition()
+    public var preStopAt = SourcePosition()
+    public var readinessAt = SourcePosition()
     public var line: Int
     public var column: Int
 
@@ -403,6 +408,13 @@ public enum FaultKind: String, Sendable, Equatable, CaseIterable {
     case inject
     /// Gradual adoption: the mTLS mode (`mode`) changes, namespace-wide or for one service.
     case mtlsMode = "mtls-mode"
+    /// The process keeps its port open but answers nothing (a deadlock, a stop-the-world
+    /// pause, an exhausted thread pool): connections are accepted, requests wait for the
+    /// caller's timeouts, and the readiness probe takes the pod out of the endpoints.
+    case hang
+    /// The service's Deployment scaled in to `replicas` (kubectl scale): the pods above that
+    /// count terminate gracefully, with no replacement; with `for`, scaled back out at its end.
+    case scale
 }
 
 public enum FaultTarget: Sendable, Equatable {
@@ -432,7 +444,8 @@ public struct Fault: Sendable, Equatable {
     public var add: Distribution?
     /// `errors`: fraction of requests failed.
     public var rate: Double?
-    /// `gateway-down`: how many replicas go down (nil: all).
+    /// `gateway-down`: how many replicas go down (nil: all). `scale`: the replica count the
+    /// service is scaled to (below its `replicas`).
     public var replicas: Int?
     /// `restart`: outbound calls are refused until the proxy is ready.
     public var proxyReadyAfter: SimTime?
@@ -662,6 +675,26 @@ public struct Expectation: Sendable, Equatable {
 }
 
 // MARK: - Diagnostics
+
+/// A place in the scenario file; line 0: nowhere (not written, or built in memory).
+public struct SourcePosition: Sendable, Equatable {
+    public var line = 0
+    public var column = 0
+    public init(line: Int = 0, column: Int = 0) { self.line = line; self.column = column }
+    public var isWritten: Bool { line > 0 }
+}
+
+/// Something `validate` tells about a valid file: a fault, key or combination that cannot
+/// have the effect it was written for. Printed as `FILE:LINE:COLUMN: note: MESSAGE`.
+public struct ScenarioNote: Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public init(line: Int, column: Int, message: String) {
+        self.line = line; self.column = column; self.message = message
+    }
+    public var description: String { ControlCharacters.escaped("\(line):\(column): note: \(message)") }
+}
 
 public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     public var file: String

@@ -87,6 +87,8 @@ final class ScenarioParser {
         .rollout: ["target", "max_unavailable", "max_surge"],
         .inject: ["target", "max_unavailable", "max_surge"],
         .mtlsMode: ["target", "mode"],
+        .hang: ["target"],
+        .scale: ["target", "replicas"],
     ]
 
     struct Fields {

@@ -259,13 +259,17 @@ extension ScenarioParser {
                 } else { s.cluster = i }
             }
         }
+        func at(_ k: String) -> SourcePosition { SourcePosition(line: f.keyPos(k).line, column: f.keyPos(k).column) }
         if let v = f["termination_grace"] {
+            s.terminationGraceAt = at("termination_grace")
             if let d = duration(v, "'termination_grace'") { s.terminationGrace = d } else { ok = false }
         }
         if let v = f["prestop"] {
+            s.preStopAt = at("prestop")
             if let d = duration(v, "'prestop'") { s.preStop = d } else { ok = false }
         }
         if let v = f["readiness"] {
+            s.readinessAt = at("readiness")
             if let r = fields(v, "'readiness'", allowed: Self.readinessKeys) {
                 if let x = r["period"] {
                     if let d = duration(x, "'period'", positive: true) { s.readiness.period = d } else { ok = false }

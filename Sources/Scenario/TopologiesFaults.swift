@@ -156,16 +156,7 @@ extension ScenarioParser {
     }
 
     /// Replicas of the shared gateway (or ingress) each topology would run, for `gateway/N` targets.
-    func gatewayReplicas(_ t: TopologySpec) -> Int {
-        switch t.kind {
-        case .none: return 0
-        case .gateway, .combined:
-            guard let g = t.gateway else { return 0 }
-            return g.overrides.replicas ?? PresetRegistry.preset(named: g.preset)?.gateway?.replicas ?? 1
-        case .sidecar, .sidecarless:
-            return t.ingress?.replicas ?? t.preset.flatMap { PresetRegistry.preset(named: $0)?.gateway?.replicas } ?? 1
-        }
-    }
+    func gatewayReplicas(_ t: TopologySpec) -> Int { t.gatewayReplicaCount }
 
     // MARK: Faults
 
@@ -186,6 +177,8 @@ extension ScenarioParser {
         .rollout: [.service],
         .inject: [.service],
         .mtlsMode: [.service],
+        .hang: [.service, .instance],
+        .scale: [.service],
     ]
     /// Kinds that may omit `target`, and what they then mean.
     static let implicitTargets: [FaultKind: FaultTarget] = [
@@ -250,6 +243,17 @@ extension ScenarioParser {
                 if case .gatewayReplica = fault.target {
                     error(f.keyPos("replicas"), "'replicas' counts replicas to take down; it does not combine with a single gateway/N target")
                 }
+            }
+        case .scale:
+            if let v = f["replicas"] {
+                fault.replicas = int(v, "'replicas'", min: 0, max: 10_000)
+                if let n = fault.replicas, case .service(let s) = fault.target, n >= services[s].replicas {
+                    let r = services[s].replicas
+                    error(v.pos, "'\(services[s].name)' runs \(r) replica\(r == 1 ? "" : "s"): a 'scale' fault scales in, to fewer "
+                        + "(0..\(r - 1)); to model a scale-out, give the service more replicas and scale in from there")
+                }
+            } else {
+                error(f.pos, "a 'scale' fault needs 'replicas' (the count to scale to, e.g. replicas: 1)")
             }
         case .restart:
             if let v = f["proxy_ready_after"] { fault.proxyReadyAfter = self.duration(v, "'proxy_ready_after'") }

@@ -52,10 +52,18 @@ extension TopologySimulation {
         }
     }
 
+    /// One round of active health checks: a gateway's of its upstream pods (with a
+    /// `health_check` policy), and the load balancer's of the shared replicas (Endpoints.swift).
     mutating func healthCheck() {
+        let lb = loadBalancerCheck
+        defer {
+            lbHealthCheck(lb)
+            engine.schedule(after: lb.interval, kind: EK.healthCheck)
+        }
         guard let hc = model.healthCheck else { return }
         for i in instances.indices {
-            if instances[i].up {
+            // A hung instance times its checks out like every other request.
+            if instances[i].up && !instances[i].hung {
                 instances[i].hcFailures = 0
                 instances[i].hcDown = false
             } else {
@@ -63,7 +71,5 @@ extension TopologySimulation {
                 if instances[i].hcFailures >= Int32(hc.unhealthyThreshold) { instances[i].hcDown = true }
             }
         }
-        lbHealthCheck(hc)
-        engine.schedule(after: hc.interval, kind: EK.healthCheck)
     }
 }

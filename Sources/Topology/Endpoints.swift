@@ -22,7 +22,8 @@ import SimCore
 // The load balancer in front of gateway (or ingress) replicas keeps sending to a down replica
 // until its active health checks fail `unhealthy_threshold` times in a row, one per
 // `interval` (AWS NLB/ALB target groups, GCP health checks, Kubernetes Service load balancers
-// all work this way); without a `health_check` the replica is skipped at once, as before.
+// all work this way); without a `health_check` it runs a cloud load balancer's defaults
+// (`defaultLoadBalancerCheck`), and with every replica marked down it fails open.
 
 extension TopologySimulation {
     /// How long kube-proxy takes to program a node after an EndpointSlice changes: 1 s.
@@ -52,11 +53,28 @@ extension TopologySimulation {
         return now < instances[i].listedUntil || (gatewayView && instances[i].removalDetected)
     }
 
-    /// Whether the load balancer in front of shared replicas (gateway, ingress, waypoint)
-    /// sends to replica `p`: until its health checks mark it down when it runs them, else
-    /// while it is up.
+    /// The health checks of the load balancer in front of gateway or ingress replicas when the
+    /// topology sets no `health_check`: an AWS Elastic Load Balancing target group's defaults,
+    /// `HealthCheckIntervalSeconds` 30 and `UnhealthyThresholdCount` 2 for TCP, HTTP and HTTPS
+    /// target groups (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html).
+    /// A replica that goes down keeps getting its share for 30–60 s: until the second failed
+    /// check, the first falling up to one interval after the failure.
+    static let defaultLoadBalancerCheck = HealthCheck(interval: SimTime(Limits.defaultLoadBalancerCheckSeconds) * Nanos.perSecond,
+                                                      unhealthyThreshold: 2)
+
+    /// The checks the load balancer in front of shared replicas runs: the topology's
+    /// `health_check` (the gateway's, or the scenario's and topology's policies for a mesh's
+    /// ingress), or the default. Read once per round of checks, never per request.
+    @inline(__always) var loadBalancerCheck: HealthCheck {
+        model.healthCheck ?? scenario.policies.overlaid(by: model.spec.policies ?? Policies()).healthCheck
+            ?? Self.defaultLoadBalancerCheck
+    }
+
+    /// Whether the load balancer in front of shared replicas (gateway, ingress) sends to
+    /// replica `p`: until its health checks mark it down. A waypoint has no load balancer in
+    /// front: ztunnel reaches it through its Service, which drops a replica that is down.
     @inline(__always) func sharedListed(_ p: Int) -> Bool {
-        model.healthCheck == nil ? proxies[p].up : !proxies[p].lbDown
+        proxies[p].hop == .waypoint ? proxies[p].up : !proxies[p].lbDown
     }
 
     /// Whether instance `i`'s app station still holds work (up, or draining after it stopped
@@ -127,8 +145,21 @@ extension TopologySimulation {
     /// replicas as seen by the load balancer in front of them. A check fails while the target
     /// is down; `unhealthy_threshold` failures in a row mark it down, one success marks it up.
     mutating func lbHealthCheck(_ hc: HealthCheck) {
-        for p in model.gatewayReplicas { checkShared(p, hc) }
-        for p in model.ingressReplicas { checkShared(p, hc) }
+        checkReplicas(model.gatewayReplicas, hc)
+        checkReplicas(model.ingressReplicas, hc)
+    }
+
+    /// One round over one load balancer's replicas. With every replica marked down the load
+    /// balancer fails open and sends to all of them ("If a target group contains only unhealthy
+    /// registered targets, the load balancer routes requests to all those targets": AWS ALB
+    /// user guide, "Health checks for your target groups"), so a recovered replica serves at
+    /// once rather than after its next check.
+    mutating func checkReplicas(_ list: [Int], _ hc: HealthCheck) {
+        guard !list.isEmpty else { return }
+        for p in list { checkShared(p, hc) }
+        if list.allSatisfy({ proxies[$0].lbDown }) {
+            for p in list { proxies[p].lbDown = false }
+        }
     }
 
     mutating func checkShared(_ p: Int, _ hc: HealthCheck) {

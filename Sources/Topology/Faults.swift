@@ -89,22 +89,29 @@ extension TopologySimulation {
         case .latency:
             switch f.target {
             case .service(let s): serviceFaultLatency[s] = f.add
-            case .instance: for i in targetInstances(f.target) { instanceFaultLatency[i] = f.add }
+            case .instance, .node, .zone: for i in targetInstances(f.target) { instanceFaultLatency[i] = f.add }
+            case .gateway, .gatewayReplica: for p in gatewayTargets(f) { proxies[p].faultLatency = f.add }
             default: break
             }
         case .errors:
             switch f.target {
             case .service(let s): serviceFaultErrors[s] = f.rate ?? 0
             case .instance: for i in targetInstances(f.target) { instanceFaultErrors[i] = f.rate ?? 0 }
+            case .gateway, .gatewayReplica: for p in gatewayTargets(f) { proxies[p].faultErrors = f.rate ?? 0 }
             default: break
             }
         case .configDrift:
-            if case .service(let s) = f.target {
-                var p = scenario.policies.overlaid(by: model.spec.policies ?? Policies())
-                p = p.overlaid(by: f.policies ?? Policies())
-                policies.append(CompiledPolicy(p, l7: !model.hasMesh || model.meshL7))
-                drift[s] = (Int32(policies.count - 1), f.fraction ?? 1)
-            }
+            var p = scenario.policies.overlaid(by: model.spec.policies ?? Policies())
+            p = p.overlaid(by: f.policies ?? Policies())
+            policies.append(CompiledPolicy(p, l7: !model.hasMesh || model.meshL7))
+            // Without a target, the callers of every service drift (docs/faults.md).
+            for s in driftTargets(f) { drift[s] = (Int32(policies.count - 1), f.fraction ?? 1) }
+        case .hang:
+            for i in targetInstances(f.target) { hangInstance(i) }
+        case .scale:
+            // The pods above the new count terminate (Kubernetes removes the newest first;
+            // the highest slots here), with no replacement.
+            for i in scaledInstances(f) { terminate(i, replacementStartsAfter: nil) }
         case .controlPlaneDown:
             controlPlaneUp = max(0, controlPlaneUp - (f.replicas ?? model.controlPlaneReplicas))
         case .rateLimitStoreDown:
@@ -150,17 +157,31 @@ extension TopologySimulation {
         case .latency:
             switch f.target {
             case .service(let s): serviceFaultLatency[s] = nil
-            case .instance: for i in targetInstances(f.target) { instanceFaultLatency[i] = nil }
+            case .instance, .node, .zone: for i in targetInstances(f.target) { instanceFaultLatency[i] = nil }
+            case .gateway, .gatewayReplica: for p in gatewayTargets(f) { proxies[p].faultLatency = nil }
             default: break
             }
         case .errors:
             switch f.target {
             case .service(let s): serviceFaultErrors[s] = 0
             case .instance: for i in targetInstances(f.target) { instanceFaultErrors[i] = 0 }
+            case .gateway, .gatewayReplica: for p in gatewayTargets(f) { proxies[p].faultErrors = 0 }
             default: break
             }
         case .configDrift:
-            if case .service(let s) = f.target { drift[s] = nil }
+            for s in driftTargets(f) { drift[s] = nil }
+        case .scale:
+            // Scaled back out: each new pod starts now, is ready one readiness period later,
+            // and is listed once that has propagated.
+            for i in scaledInstances(f) { startPod(i) }
+        case .hang:
+            for i in targetInstances(f.target) {
+                guard instances[i].hung else { continue }
+                instances[i].hung = false
+                // Its probe passes again: listed again once that has propagated (or its
+                // removal, not yet propagated, is called off).
+                scheduleRelisting(i)
+            }
         case .controlPlaneDown:
             let was = controlPlaneUp
             controlPlaneUp = min(model.controlPlaneReplicas, controlPlaneUp + (f.replicas ?? model.controlPlaneReplicas))
@@ -168,6 +189,43 @@ extension TopologySimulation {
         case .rateLimitStoreDown:
             rateLimitStoreDown = false
         }
+    }
+
+    /// The instances a `scale` fault takes away: the service's slots from `replicas` up.
+    @inline(__always) func scaledInstances(_ f: Fault) -> Range<Int> {
+        guard case .service(let s) = f.target else { return 0..<0 }
+        let first = model.serviceFirstInstance[s], end = model.serviceFirstInstance[s + 1]
+        return min(end, first + (f.replicas ?? end - first))..<end
+    }
+
+    /// The services whose callers a `config-drift` fault drifts: its target, or every service.
+    @inline(__always) func driftTargets(_ f: Fault) -> Range<Int> {
+        if case .service(let s) = f.target { return s..<(s + 1) }
+        return 0..<scenario.services.count
+    }
+
+    /// A `hang` fault: instance `i` keeps its port open and answers nothing (a deadlock, a
+    /// stop-the-world pause). Requests it holds and requests that reach it from now on wait
+    /// until their caller's per-try or route timeout; connections still succeed, so there is no
+    /// connect failure to retry at once. The kubelet's readiness probe times out like any
+    /// request: the pod leaves the endpoints after period × failure_threshold (Kubernetes
+    /// defaults 10 s × 3, https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes),
+    /// then propagation (Endpoints.swift). assumption: the probe is an HTTP or gRPC check served
+    /// by the hung process; an exec or TCP probe would pass and never remove the pod.
+    mutating func hangInstance(_ i: Int) {
+        guard !instances[i].hung else { return }
+        instances[i].hung = true
+        if stationLive(i) {
+            for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].instance) == i
+                && attempts[a].dispatched && !attempts[a].carriesAnswer {
+                switch attempts[a].phase {
+                case .appQueue, .appService, .calling: hang(a)
+                default: break
+                }
+            }
+            apps[i].clear(at: engine.now)
+        }
+        scheduleRemoval(i, after: scenario.services[model.instances[i].service].readiness.detection)
     }
 
     /// How work in progress ends when its instance or proxy goes away: a crashed process's

@@ -229,6 +229,10 @@ extension TopologySimulation {
             failAttempt(a, attempts[a].phase == .forward ? .connectFailure : .reset)
             return false
         }
+        if proxies[p].faultErrors > 0, attempts[a].phase == .forward, proxyRng.uniform() < proxies[p].faultErrors {
+            failAttempt(a, .appError) // an `errors` fault on a gateway replica: it answers 503 itself
+            return false
+        }
         if proxies[p].hop == .gateway, attempts[a].phase == .forward {
             let refused = admitAtGateway(a, p)
             if refused != .none {
@@ -239,7 +243,8 @@ extension TopologySimulation {
         switch proxies[p].station.arrive(Int64(a), at: now) {
         case .serve:
             attempts[a].atProxy = Int32(p)
-            let d = proxies[p].latency.sample(&proxyRng)
+            var d = proxies[p].latency.sample(&proxyRng)
+            if attempts[a].phase == .forward, let extra = proxies[p].faultLatency { d += extra.sample(&proxyRng) }
             engine.schedule(after: d, kind: EK.hopDone, target: Int32(a), data: Int64(attempts[a].gen))
         case .queued:
             attempts[a].atProxy = Int32(p)
@@ -290,7 +295,8 @@ extension TopologySimulation {
             cpAdd(n, .queue)
             attempts[n].segStart = now
             attempts[n].queuedAtProxy = false
-            let d = proxies[p].latency.sample(&proxyRng)
+            var d = proxies[p].latency.sample(&proxyRng)
+            if attempts[n].phase == .forward, let extra = proxies[p].faultLatency { d += extra.sample(&proxyRng) }
             engine.schedule(after: d, kind: EK.hopDone, target: Int32(n), data: Int64(attempts[n].gen))
         }
     }
@@ -312,6 +318,10 @@ extension TopologySimulation {
         if plaintextRejected(a, instance: i) { failAttempt(a, .tls); return }
         let c = Int(attempts[a].call)
         if calls[c].measured { metrics.services[model.instances[i].service].attempts += 1 }
+        if instances[i].hung {
+            hang(a) // a `hang` fault: accepted, never answered; the caller's timeouts end it
+            return
+        }
         attempts[a].segStart = now
         attempts[a].epoch = instances[i].epoch
         switch apps[i].arrive(Int64(a), at: now) {

@@ -204,6 +204,8 @@ public struct TopologySimulation: Sendable {
         /// Bumped when the pod's process dies or is replaced: callers' pooled connections to
         /// an earlier generation are gone (MeshConnections.swift).
         var connGen: UInt32 = 0
+        /// A `hang` fault: it accepts connections and answers nothing (Faults.swift).
+        var hung = false
     }
 
     struct ProxyState {
@@ -215,6 +217,10 @@ public struct TopologySimulation: Sendable {
         /// The load balancer in front of a shared replica has marked it down (Endpoints.swift).
         var lbDown = false
         var lbFailures: Int32 = 0
+        /// A `latency` or `errors` fault on this gateway replica (Faults.swift): added to each
+        /// request's traversal, and the share it answers 503 itself.
+        var faultLatency: Distribution? = nil
+        var faultErrors = 0.0
     }
 
     // Runtime state.
@@ -383,8 +389,13 @@ public struct TopologySimulation: Sendable {
                 engine.schedule(at: measureStart + f.at, kind: EK.faultEnd, target: Int32(i))
             }
         }
-        if let hc = model.healthCheck, hc.interval > 0 {
-            engine.schedule(at: hc.interval, kind: EK.healthCheck)
+        // Health checks: a gateway's own, and the load balancer's in front of shared replicas,
+        // which only matter when a fault can stop one (every check of a replica that is up
+        // changes nothing; a run of years would otherwise spend its events on them).
+        let sharedCanStop = (!model.gatewayReplicas.isEmpty || !model.ingressReplicas.isEmpty)
+            && scenario.faults.contains { $0.kind == .gatewayDown || $0.kind == .nodeDown || $0.kind == .proxyCrash }
+        if model.healthCheck != nil || sharedCanStop, loadBalancerCheck.interval > 0 {
+            engine.schedule(at: loadBalancerCheck.interval, kind: EK.healthCheck)
         }
         if model.hasMesh, let cert = model.certificates, cert.ttl > 0 {
             // Workloads started at different times: spread the first rotations over the

@@ -3,7 +3,7 @@ import Scenario
 import SimCore
 
 // Graceful termination, the one lifecycle of every instance that is told to stop (`restart`,
-// `rollout`), after Kubernetes' pod termination
+// `rollout`, `scale`), after Kubernetes' pod termination
 // (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination):
 //   t0            the pod is Terminating: its endpoint is removed at once, and the removal
 //                 reaches each caller after the propagation delay (Endpoints.swift);
@@ -19,9 +19,12 @@ import SimCore
 // slot's workers (assumption: a small overlap); each try remembers the incarnation (`epoch`)
 // that accepted it, so the kill at the end of the grace period resets the old pod's work only.
 // Sidecar-less (Istio ambient): ztunnel on the node keeps forwarding to a terminating pod until
-// it stops listening and drops the endpoint when istiod pushes the removal, the same timeline
-// (assumption: Istio's ambient docs describe no extra drain of their own for workload pods;
-// ztunnel's own drain, `terminationGracePeriodSeconds` on its DaemonSet, applies to its restarts).
+// it stops listening and drops the endpoint when istiod pushes the removal, the same timeline.
+// Istio reports exactly this: 200–500 ms of connection-refused 503s per terminating pod during
+// a rollout behind ztunnel, the container exiting before ztunnel gets the workload's removal
+// (istio/istio#58514); ztunnel keeps handling a pod's traffic until its containers have
+// terminated (Istio architecture/ambient/lifecycle.md, istio/istio#51805) and has no drain of
+// its own for workload pods (istio/ztunnel#1191, whose workaround is a preStop sleep).
 
 extension TopologySimulation {
     enum LifeStep: Int64 {
@@ -61,6 +64,7 @@ extension TopologySimulation {
             instances[target].connGen &+= 1 // a new pod: callers open new connections
             instances[target].up = true
             replacementListed(target)
+            instances[target].hung = false // a new process: whatever hung the old one is gone
         case .rolloutBatch:
             break
         }
@@ -84,10 +88,11 @@ extension TopologySimulation {
         }
     }
 
-    /// Starts the graceful termination of instance `i`; its replacement starts `start` later.
-    /// Returns when the replacement is listed (`unknown` while the control plane is down).
+    /// Starts the graceful termination of instance `i`; its replacement starts `start` later
+    /// (nil: none, a scale-in). Returns when the replacement is listed (`unknown` while the
+    /// control plane is down; `.max` without one).
     @discardableResult
-    mutating func terminate(_ i: Int, replacementStartsAfter start: SimTime) -> SimTime {
+    mutating func terminate(_ i: Int, replacementStartsAfter start: SimTime?) -> SimTime {
         let now = engine.now
         let svc = model.instances[i].service
         let grace = scenario.services[svc].terminationGrace
@@ -106,6 +111,7 @@ extension TopologySimulation {
             instances[i].draining = true
         }
         engine.schedule(at: now + grace, kind: EK.lifecycle, target: Int32(i), data: Self.lifeData(.kill, gen))
+        guard let start else { return .max }
         // The replacement: running after `start`, listed once that has propagated.
         let add = propagationDelay()
         let listed = add == Self.unknown || removed == Self.unknown
@@ -115,6 +121,22 @@ extension TopologySimulation {
             engine.schedule(at: listed, kind: EK.lifecycle, target: Int32(i), data: Self.lifeData(.listen, gen))
         }
         return listed
+    }
+
+    /// A new pod in slot `i` (a scale back out): it runs now, is ready one readiness period
+    /// later (as a rollout's new pods), and is listed once that has propagated, never before
+    /// the old pod's removal has reached every caller.
+    mutating func startPod(_ i: Int) {
+        let now = engine.now
+        settleListing(i)
+        let add = propagationDelay()
+        let ready = now + scenario.services[model.instances[i].service].readiness.period
+        let removed = instances[i].listedUntil == .max ? now : instances[i].listedUntil
+        let listed = add == Self.unknown || removed == Self.unknown ? Self.unknown : max(ready + add, removed)
+        instances[i].relistedAt = listed
+        if listed != Self.unknown {
+            engine.schedule(at: listed, kind: EK.lifecycle, target: Int32(i), data: Self.lifeData(.listen, instances[i].life))
+        }
     }
 
     /// Kubernetes' defaults for a Deployment's rolling update: maxUnavailable 25 % rounded

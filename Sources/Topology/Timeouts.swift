@@ -23,6 +23,8 @@ extension TopologySimulation {
         releaseSlot(a)
         observeOutcome(a, .timeout)
         decide(Int(attempts[a].call), attempts[a].callGen, .timeout, origin: .timeout, carrier: nil)
+        // A lost try (a hung pod, a dead node, a partition) never comes back to be freed.
+        if attempts[a].gen == gen && attempts[a].phase == .hung { freeAttempt(a) }
     }
 
     mutating func routeTimeoutFired(_ c: Int, _ gen: UInt32) {
@@ -38,6 +40,7 @@ extension TopologySimulation {
                 if attempts[a].meshConn { resetMeshStream(a) }
                 releaseSlot(a)
             }
+            if attempts[a].phase == .hung { freeAttempt(a) } // lost: nothing will bring it back
         } else if a < 0 {
             // Cancelled in its back-off: account the part actually waited.
             if engine.now >= measureStart { metrics.hop(.backoff, engine.now - calls[c].backoffStart, measuring: true) }

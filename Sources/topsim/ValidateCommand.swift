@@ -8,6 +8,8 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Parse and check scenario files; runs nothing.",
         discussion: """
         Prints 'FILE: ok (N services, M topologies, K faults, E expectations)' for each valid file, \
+        then FILE:LINE:COLUMN: note: ... for each fault or key that cannot act as written \
+        (a fault a topology has nothing for, a prestop not shorter than termination_grace, ...), \
         and every problem of an invalid one as FILE:LINE:COLUMN: error: ... on stderr. \
         Exit status 2 when any file is invalid. The format is described in docs/scenario-format.md.
         """
@@ -27,16 +29,16 @@ struct ValidateCommand: ParsableCommand {
                 let s = try ScenarioLoader.load(path: path)
                 print("\(path): ok (\(counted(s.services.count, "service")), \(counted(s.topologies.count, "topology", "topologies")), "
                     + "\(counted(s.faults.count, "fault")), \(counted(s.expectations.count, "expectation")))")
-                for f in s.faults {
-                    for t in s.topologies {
-                        if let why = f.inapplicability(to: t, in: s) {
-                            print("\(path):\(f.line):\(f.column): note: \(f.kind.rawValue) does nothing "
-                                + "in topology '\(t.name)': kind \(t.kind.rawValue) \(why)")
-                        }
-                    }
+                // Faults and keys that cannot act as written (Scenario/Applicability.swift).
+                for n in s.notes() {
+                    print(ControlCharacters.escaped("\(path):\(n.line):\(n.column): note: \(n.message)"))
                 }
-                for n in s.connectionNotes { print("\(path):\(n.line):\(n.column): note: \(n.text)") }
-                for n in s.adoptionNotes { print("\(path):\(n.line):\(n.column): note: \(n.message)") }
+                for n in s.connectionNotes {
+                    print(ControlCharacters.escaped("\(path):\(n.line):\(n.column): note: \(n.text)"))
+                }
+                for n in s.adoptionNotes {
+                    print(ControlCharacters.escaped("\(path):\(n.line):\(n.column): note: \(n.message)"))
+                }
             } catch let e as ScenarioErrors {
                 bad = true
                 for d in e.diagnostics { printError(d.description) }

@@ -64,7 +64,7 @@ final class DocsValidatorTests: XCTestCase {
     /// The keys each kind needs besides its target.
     static let required: [String: String] = [
         "latency": ", add: 10ms", "errors": ", rate: 10%", "config-drift": ", policies: { timeout: 1s }",
-        "partition": ", between: [z1, z2]", "mtls-mode": ", mode: strict",
+        "partition": ", between: [z1, z2]", "mtls-mode": ", mode: strict", "scale": ", replicas: 1",
     ]
 
     /// `for: 5s`, except for kinds that run to their own end (a rollout or an inject: until every

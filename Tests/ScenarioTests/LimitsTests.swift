@@ -41,6 +41,16 @@ final class LimitsTests: XCTestCase {
                     at: 10, 39, "rotated every 0.1ns")
         expectError(scenario(topologies: "  - { name: g, kind: gateway }\n", extra: "policies:\n  health_check: { interval: 1ns }\n"),
                     at: 2, 1, "health checks every 1ns")
+        // The load balancer's default checks (every 30 s) in a run with a gateway-down: over
+        // 11574 days, 11574 × 86400 / 30 = 3.3e7 passes, times 2 replicas = 6.7e7 (accepted),
+        // times 10000 replicas = 3.3e11 (rejected).
+        let down = "faults:\n  - { at: 1s, for: 1s, kind: gateway-down }\n"
+        let rare = "  - { to: a, rate: 1e-6/s }\n"
+        XCTAssertNotNil(parseValid(scenario(duration: "11574d", top: "window: 10000s\n", traffic: rare,
+                                            topologies: "  - { name: g, kind: gateway, replicas: 2 }\n", extra: down)))
+        expectError(scenario(duration: "11574d", top: "window: 10000s\n", traffic: rare,
+                             topologies: "  - { name: g, kind: gateway, replicas: 10000 }\n", extra: down),
+                    at: 2, 1, "checks them every 30s")
         expectError(scenario(duration: "10s", services: "  a: { workers: 1, queue: unlimited, service_time: const(1s) }\n",
                              traffic: "  - { to: a, rate: 1000000/s }\n"), at: 4, 3, "would be waiting in its queue")
     }

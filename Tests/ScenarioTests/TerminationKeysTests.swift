@@ -68,4 +68,16 @@ final class TerminationKeysTests: XCTestCase {
         let key = diagnostics(Self.text(service: "", fault: "{ at: 10s, kind: rollout, target: api, down_for: 5s }"))
         XCTAssertTrue(key.contains { $0.message.contains("'down_for' does not apply to a 'rollout' fault") }, "\(key)")
     }
+
+    /// `scale` scales in: `replicas` is required and below the service's (api has 1 here, so
+    /// only 0 fits); a scale-out is written as more replicas and a scale-in from there.
+    func testScaleTakesACountBelowTheReplicas() throws {
+        let s = try XCTUnwrap(parseValid(Self.text(service: "", fault: "{ at: 10s, for: 5s, kind: scale, target: api, replicas: 0 }")))
+        XCTAssertEqual(s.faults[0].kind, .scale)
+        XCTAssertEqual(s.faults[0].replicas, 0)
+        let up = diagnostics(Self.text(service: "", fault: "{ at: 10s, kind: scale, target: api, replicas: 2 }"))
+        XCTAssertTrue(up.first?.message.contains("'api' runs 1 replica: a 'scale' fault scales in") == true, "\(up)")
+        let missing = diagnostics(Self.text(service: "", fault: "{ at: 10s, kind: scale, target: api }"))
+        XCTAssertTrue(missing.first?.message.contains("needs 'replicas'") == true, "\(missing)")
+    }
 }

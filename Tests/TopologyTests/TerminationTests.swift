@@ -60,6 +60,12 @@ final class TerminationTests: XCTestCase {
         XCTAssertEqual(Double(short.errorCount(.refused)), 600, accuracy: 60)
         let long = try run("5s")
         XCTAssertEqual(Self.failed(long), 0, "preStop outlasts the propagation: nobody is refused")
+        // Sidecar-less (Istio ambient, no waypoint): the ingress still picks the pod, ztunnel
+        // carries the connection and nobody retries a refusal: the same 900, and 0 with the
+        // preStop (istio/istio#58514 reports this per terminating pod behind ztunnel).
+        let ambient = try run("0s", kind: "sidecarless, preset: istio-ambient")
+        XCTAssertEqual(Double(ambient.errorCount(.refused)), 900, accuracy: 70)
+        XCTAssertEqual(Self.failed(try run("5s", kind: "sidecarless, preset: istio-ambient")), 0)
     }
 
     /// The same rollout behind kube-proxy (`none`): propagation is kube-proxy's 1 s, so
@@ -159,7 +165,11 @@ final class TerminationTests: XCTestCase {
     /// 15 ... s) and needs 3 failures; gateway/1 goes down at 12.5 s. Its checks fail at 15, 20
     /// and 25 s, so the load balancer keeps sending it every second request for
     /// (15 − 12.5) + 2 × 5 = 12.5 s: 100/s × 12.5 s / 2 = 625 refused (sd = √1250/2 ≈ 18;
-    /// tolerance 4 sd), none after 25 s. Without health checks the replica is skipped at once.
+    /// tolerance 4 sd), none after 25 s.
+    /// Without a `health_check` the load balancer runs AWS target groups' defaults (30 s × 2):
+    /// its checks at 30 s and 60 s fail, so in this 40 s run gateway/1 gets half the traffic
+    /// from 12.5 s to the end: 100/s × 27.5 s / 2 = 1375 refused (sd = √2750/2 ≈ 26; tolerance
+    /// 105), still failing in the last window.
     func testAGatewayReplicaFailsCallsUntilItsHealthChecksMarkItDown() throws {
         func run(_ hc: String) throws -> TopologyMetrics {
             let s = try PolicyTests.scenario("""
@@ -185,6 +195,32 @@ final class TerminationTests: XCTestCase {
         XCTAssertGreaterThan(errors[24], 20, "[24 s, 25 s): still ~50")
         XCTAssertEqual(errors[26...].reduce(0, +), 0, "marked down at 25 s")
         let unchecked = try run("")
-        XCTAssertEqual(Self.failed(unchecked), 0, "no health check configured: skipped at once")
+        XCTAssertEqual(Double(Self.failed(unchecked)), 1375, accuracy: 105)
+        XCTAssertGreaterThan(Self.errorsByWindow(unchecked)[39], 20, "not marked down before its second check at 60 s")
+    }
+
+    /// Both replicas down from 12.5 s to 32.5 s, checks every 5 s with threshold 3: every
+    /// request in the outage fails, 100/s × 20 s = 2000 (sd ≈ 45; tolerance 180). Both are
+    /// marked down at 25 s, so the load balancer fails open and sends to both: once they are
+    /// back at 32.5 s requests succeed at once, not at the next check (35 s).
+    func testTheLoadBalancerFailsOpenWhenEveryReplicaIsMarkedDown() throws {
+        let s = try PolicyTests.scenario("""
+            scenario: lb-open
+            duration: 40s
+            cluster: { nodes: 3 }
+            policies: { retries: { attempts: 0 }, health_check: { interval: 5s, unhealthy_threshold: 3 } }
+            services:
+              api: { replicas: 2, workers: unlimited, queue: unlimited, service_time: const(2ms) }
+            traffic:
+              - { name: t, from: external, to: api, rate: 100/s }
+            topologies:
+              - { name: t, kind: gateway, preset: envoy-gateway, replicas: 2 }
+            faults:
+              - { at: 12.5s, for: 20s, kind: gateway-down }
+            """)
+        let m = try PolicyTests.sim(s, "t").metrics
+        XCTAssertEqual(Double(Self.failed(m)), 2000, accuracy: 180)
+        let errors = Self.errorsByWindow(m)
+        XCTAssertEqual(errors[33...].reduce(0, +), 0, "served as soon as the replicas are back")
     }
 }
