@@ -165,7 +165,8 @@ extension Scenario {
             }
         }
         for (s, svc) in services.enumerated() {
-            let terminated = faults.contains { [.restart, .rollout, .scale].contains($0.kind) && $0.hits(service: s) }
+            // An `inject` replaces pods through the same rollout (sidecar and combined kinds).
+            let terminated = faults.contains { [.restart, .rollout, .scale, .inject].contains($0.kind) && $0.hits(service: s) }
             if svc.preStopAt.isWritten, svc.preStop > 0, svc.preStop >= svc.terminationGrace {
                 out.append(ScenarioNote(line: svc.preStopAt.line, column: svc.preStopAt.column, message:
                     "'prestop' of '\(svc.name)' (\(String.duration(svc.preStop))) is not shorter than its 'termination_grace' "
@@ -175,7 +176,7 @@ extension Scenario {
             }
             for (key, at) in [("termination_grace", svc.terminationGraceAt), ("prestop", svc.preStopAt)] where at.isWritten && !terminated {
                 out.append(ScenarioNote(line: at.line, column: at.column, message:
-                    "'\(key)' of '\(svc.name)' never acts: no 'restart', 'rollout' or 'scale' fault terminates its pods"))
+                    "'\(key)' of '\(svc.name)' never acts: no 'restart', 'rollout', 'scale' or 'inject' fault terminates its pods"))
             }
             if svc.readinessAt.isWritten && !readinessActs(on: s) {
                 out.append(ScenarioNote(line: svc.readinessAt.line, column: svc.readinessAt.column, message:
@@ -194,6 +195,7 @@ extension Scenario {
         return faults.contains { f in
             switch f.kind {
             case .hang, .rollout: return f.hits(service: s)
+            case .inject: return sidecars && f.hits(service: s) // its surge pods wait for readiness
             case .scale: return f.duration != nil && f.hits(service: s) // the pods scaled back out wait for it
             case .proxyCrash:
                 if case .node = f.target { return sidecars }
