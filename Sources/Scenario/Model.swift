@@ -30,6 +30,9 @@ public struct Scenario: Sendable, Equatable {
     public var expectations: [Expectation]
     /// `cost:`: prices for proxy_cost_per_month (cited defaults when absent).
     public var cost = CostPrices()
+    /// Values that are valid but cannot behave as written, found while parsing (a rate
+    /// limit's window against its rate, ...): `validate` prints them as notes.
+    public var parseNotes: [KeyNote] = []
     /// The file read, nil for a built-in or in-memory scenario.
     public var sourcePath: String?
     /// The exact text parsed (hash it for run.json).

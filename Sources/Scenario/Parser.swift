@@ -21,6 +21,13 @@ final class ScenarioParser {
         self.file = file; self.text = text; self.empirical = EmpiricalLoader(directory: directory)
     }
 
+    /// Valid values that cannot behave as written (`Scenario.parseNotes`).
+    var notes: [KeyNote] = []
+
+    func note(_ pos: Pos, _ message: String) {
+        notes.append(KeyNote(line: max(1, pos.line), column: max(1, pos.column), text: message))
+    }
+
     func error(_ pos: Pos, _ message: String, suggestion: String? = nil) {
         diagnostics.append(Diagnostic(file: file, line: max(1, pos.line), column: max(1, pos.column),
                                       message: message, suggestion: suggestion))

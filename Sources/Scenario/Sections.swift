@@ -165,6 +165,7 @@ extension ScenarioParser {
                                 traffic: traffic, policies: policies, controlPlane: controlPlane, topologies: topologies,
                                 faults: faults, expectations: expectations, sourcePath: nil, sourceText: text)
         scenario.cost = cost
+        scenario.parseNotes = notes
         checkLimits(scenario, top: f)
         return diagnostics.isEmpty ? scenario : nil
     }
@@ -471,6 +472,7 @@ extension ScenarioParser {
                     if rl.burst != nil && rl.algorithm != nil && rl.algorithm != .tokenBucket, let b = r["burst"] {
                         error(b.pos, "'burst' belongs to a token bucket; a \(rl.algorithm!.rawValue) limit admits 'per_consumer' x 'window' per window")
                     }
+                    rateLimitNotes(rl, r)
                     p.rateLimit = rl
                 }
             } else {

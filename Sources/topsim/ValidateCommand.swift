@@ -33,7 +33,7 @@ struct ValidateCommand: ParsableCommand {
                 for n in s.notes() {
                     print(ControlCharacters.escaped("\(path):\(n.line):\(n.column): note: \(n.message)"))
                 }
-                for n in s.connectionNotes {
+                for n in s.parseNotes + s.connectionNotes {
                     print(ControlCharacters.escaped("\(path):\(n.line):\(n.column): note: \(n.text)"))
                 }
                 for n in s.adoptionNotes {

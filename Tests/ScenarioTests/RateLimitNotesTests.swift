@@ -1,0 +1,44 @@
+import Scenario
+import XCTest
+
+/// `validate` notes for rate limits that cannot behave as written (RateLimitNotes.swift).
+final class RateLimitNotesTests: XCTestCase {
+    func notes(_ rateLimit: String) throws -> [KeyNote] {
+        try ScenarioLoader.parse(text: """
+            scenario: rl
+            duration: 10s
+            services:
+              api: { service_time: const(1ms) }
+            traffic:
+              - { to: api, rate: 10/s }
+            policies:
+              rate_limit: \(rateLimit)
+            topologies:
+              - { name: gw, kind: gateway, preset: kong }
+            """, fileName: "rl.yaml").parseNotes
+    }
+
+    /// 10/s over 150 ms windows: 1.5 requests a window, of which a window counts whole ones:
+    /// 1 per 150 ms = 6.667/s. 0.5/s over 1 s windows: 0.5 < 1, yet a window admits 1: 1/s,
+    /// twice the rate; a window of 1 / 0.5 = 2 s would hold it. 10/s over 1 s: exactly 10.
+    func testWindowsThatCannotHoldTheRate() throws {
+        let fractional = try notes("{ per_consumer: 10/s, algorithm: fixed-window, window: 150ms }")
+        XCTAssertEqual(fractional.count, 1)
+        XCTAssertEqual(fractional.first?.line, 8)
+        XCTAssertTrue(fractional[0].text.contains("1.5 requests") && fractional[0].text.contains("6.667/s instead of 10/s"),
+                      fractional[0].text)
+        let under = try notes("{ per_consumer: 0.5/s, algorithm: sliding-window, window: 1s }")
+        XCTAssertTrue(under[0].text.contains("1/s instead of 0.5/s") && under[0].text.contains("at least 2s"), under[0].text)
+        XCTAssertEqual(try notes("{ per_consumer: 10/s, algorithm: fixed-window, window: 1s }"), [])
+    }
+
+    func testKeysThatDoNothing() throws {
+        let bucket = try notes("{ per_consumer: 10/s, algorithm: token-bucket, window: 1m }")
+        XCTAssertTrue(bucket[0].text.contains("'window' does nothing for a token bucket"), bucket[0].text)
+        let local = try notes("{ per_consumer: 10/s, policy: local, fail_open: false }")
+        XCTAssertTrue(local[0].text.contains("'fail_open' does nothing with 'policy: local'"), local[0].text)
+        XCTAssertEqual(try notes("{ per_consumer: 10/s, policy: cluster, fail_open: false }"), [])
+        // No algorithm: the preset's decides (Kong counts fixed windows), known per topology only.
+        XCTAssertEqual(try notes("{ per_consumer: 10/s, window: 150ms }"), [])
+    }
+}
