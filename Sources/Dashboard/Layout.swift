@@ -416,7 +416,7 @@ struct Painter {
                 if row == lastNodeRow { lastRowEnds.append(nx) }
                 for pod in node.pods {
                     let name = "\(pod.service)-\(pod.index)"
-                    let need = name.unicodeScalars.count + (pod.sidecar == nil ? 3 : 5)
+                    let need = name.unicodeScalars.count + (pod.sidecar == nil ? 3 : 5) + (pod.enrolled ? 0 : 6)
                     if nx + need > right {
                         if row + 1 > lastNodeRow { cut = true; break }
                         row += 1
@@ -429,6 +429,8 @@ struct Painter {
                         nx = health(sc, at: nx, row)
                     }
                     nx = grid.put("]", x: nx, y: row, role: .normal)
+                    // Not enrolled in the sidecar-less mesh: its node proxy lets it by.
+                    if !pod.enrolled { nx = grid.put(" plain", x: nx, y: row, role: .muted) }
                     if row == lastNodeRow { lastRowEnds.append(nx) }
                 }
                 row += 1
@@ -484,6 +486,8 @@ struct Painter {
         if let sc = pod.sidecar {
             cx = grid.put(" sc", x: cx, y: y + 1, role: .muted)
             grid.put(g.health(sc), x: cx, y: y + 1, role: sc.role)
+        } else if !pod.enrolled {
+            grid.put(" plain", x: cx, y: y + 1, role: .muted, maxX: x + width - 1)
         }
         grid.put(String(g.v), x: x + width - 1, y: y + 1, role: role)
         grid.put(String(g.bl) + String(bottom) + String(g.br), x: x, y: y + 2, role: role)

@@ -111,12 +111,16 @@ public struct PodView: Sendable, Equatable {
     public var app: Health
     /// nil when the pod has no sidecar.
     public var sidecar: Health?
+    /// False for a pod a sidecar-less mesh has not enrolled (`mesh: false` until an `inject`):
+    /// its node proxy lets it by. (A sidecar mesh shows the same by `sidecar` being nil.)
+    public var enrolled: Bool
 
-    public init(service: String, index: Int, app: Health, sidecar: Health? = nil) {
+    public init(service: String, index: Int, app: Health, sidecar: Health? = nil, enrolled: Bool = true) {
         self.service = service
         self.index = index
         self.app = app
         self.sidecar = sidecar
+        self.enrolled = enrolled
     }
 }
 

@@ -147,7 +147,8 @@ public struct ModelSource: SnapshotSource {
                 let inst = model.instances[i]
                 let sidecar = inst.sidecar >= 0 && meshed[i] ? health(proxyUp[inst.sidecar]) : nil
                 return PodView(service: scenario.services[inst.service].name, index: inst.index,
-                               app: podHealth(status[i]), sidecar: sidecar)
+                               app: podHealth(status[i]), sidecar: sidecar,
+                               enrolled: model.kind != .sidecarless || meshed[i])
             }
             let np = model.nodeProxy.isEmpty ? nil : health(proxyUp[model.nodeProxy[n]])
             return NodeView(name: scenario.cluster.nodeName(n),

@@ -39,3 +39,35 @@ final class AdoptionLayoutTests: XCTestCase {
         XCTAssertEqual(sidecars, [1, 2, 3], r.stdout)
     }
 }
+
+extension AdoptionLayoutTests {
+    /// Ambient enrols without a restart: api's 2 pods are drawn `plain` (not enrolled) until
+    /// the `inject` at 18 s, none after. Frames at 12 s and 24 s (duration × i / 2 of 24 s).
+    func testAmbientPodsAreMarkedPlainUntilEnrolled() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adoption-ambient-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("enrol.yaml")
+        try """
+        scenario: enrol-layout
+        duration: 24s
+        cluster: { nodes: 2 }
+        services:
+          front: { service_time: exp(1ms), calls: [api] }
+          api: { replicas: 2, service_time: exp(1ms), mesh: false }
+        traffic:
+          - { name: t, from: external, to: front, rate: 20/s }
+        topologies:
+          - { name: ambient, kind: sidecarless }
+        faults:
+          - { at: 18s, kind: inject, target: api }
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let r = try TopsimBinary.run(["tui", file.path, "--headless", "--frames", "2", "--size", "120x40",
+                                      "--ascii", "--select", "ambient"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let frames = r.stdout.components(separatedBy: "--- frame ").dropFirst()
+        XCTAssertEqual(frames.count, 2, r.stdout)
+        XCTAssertEqual(frames.map { $0.components(separatedBy: " plain").count - 1 }, [2, 0], r.stdout)
+    }
+}
