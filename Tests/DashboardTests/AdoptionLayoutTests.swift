@@ -5,17 +5,29 @@ import XCTest
 /// Issue 22: the layout draws a sidecar only on pods that have one, so an `inject` shows as
 /// sidecars appearing pod by pod (drawn from what the model hands the dashboard).
 final class AdoptionLayoutTests: XCTestCase {
+    /// Headless frames (120x40, ASCII) of `yaml`'s topology `select`, `count` of them spread
+    /// over the run.
+    static func frames(_ yaml: String, select: String, count: Int) throws -> [String] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adoption-layout-\(getpid())-\(select)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("scenario.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let r = try TopsimBinary.run(["tui", file.path, "--headless", "--frames", "\(count)", "--size", "120x40",
+                                      "--ascii", "--select", select])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let frames = Array(r.stdout.components(separatedBy: "--- frame ").dropFirst())
+        XCTAssertEqual(frames.count, count, r.stdout)
+        return frames
+    }
+
     /// api (2 pods) starts outside the mesh; front is meshed. `inject` at 10 s with
     /// max_surge 1: api's pods are replaced at 20 s and 30 s (one readiness period, 10 s,
     /// per batch; push_delay 0 and prestop 0: listed at once). Frames at 12, 24 and 36 s
     /// (duration × i / 3 for a 36 s run, i = 1, 2, 3) show 1 (front's), 2 and 3 sidecars
     /// drawn (`sco`: sidecar up) among the 3 pods.
     func testSidecarsAppearAsAnInjectReplacesEachPod() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adoption-layout-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("inject.yaml")
-        try """
+        let frames = try Self.frames("""
         scenario: inject-layout
         duration: 36s
         cluster: { nodes: 2 }
@@ -29,14 +41,9 @@ final class AdoptionLayoutTests: XCTestCase {
         faults:
           - { at: 10s, kind: inject, target: api, max_unavailable: 0, max_surge: 1 }
 
-        """.write(to: file, atomically: true, encoding: .utf8)
-        let r = try TopsimBinary.run(["tui", file.path, "--headless", "--frames", "3", "--size", "120x40",
-                                      "--ascii", "--select", "mesh"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let frames = r.stdout.components(separatedBy: "--- frame ").dropFirst()
-        XCTAssertEqual(frames.count, 3, r.stdout)
+        """, select: "mesh", count: 3)
         let sidecars = frames.map { $0.components(separatedBy: "sco").count - 1 }
-        XCTAssertEqual(sidecars, [1, 2, 3], r.stdout)
+        XCTAssertEqual(sidecars, [1, 2, 3], frames.joined())
     }
 }
 
@@ -44,11 +51,7 @@ extension AdoptionLayoutTests {
     /// Ambient enrols without a restart: api's 2 pods are drawn `plain` (not enrolled) until
     /// the `inject` at 18 s, none after. Frames at 12 s and 24 s (duration × i / 2 of 24 s).
     func testAmbientPodsAreMarkedPlainUntilEnrolled() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adoption-ambient-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("enrol.yaml")
-        try """
+        let frames = try Self.frames("""
         scenario: enrol-layout
         duration: 24s
         cluster: { nodes: 2 }
@@ -62,12 +65,7 @@ extension AdoptionLayoutTests {
         faults:
           - { at: 18s, kind: inject, target: api }
 
-        """.write(to: file, atomically: true, encoding: .utf8)
-        let r = try TopsimBinary.run(["tui", file.path, "--headless", "--frames", "2", "--size", "120x40",
-                                      "--ascii", "--select", "ambient"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let frames = r.stdout.components(separatedBy: "--- frame ").dropFirst()
-        XCTAssertEqual(frames.count, 2, r.stdout)
-        XCTAssertEqual(frames.map { $0.components(separatedBy: " plain").count - 1 }, [2, 0], r.stdout)
+        """, select: "ambient", count: 2)
+        XCTAssertEqual(frames.map { $0.components(separatedBy: " plain").count - 1 }, [2, 0], frames.joined())
     }
 }
