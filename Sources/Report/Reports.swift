@@ -96,7 +96,7 @@ public enum Reports {
             let n = summarize(.incomplete, t, scenario: r.scenario).mean
             return "warning: \(t.spec.name): \(fmt(n, 0)) requests (\(fmt(share * 100, 1))% of those started) had not "
                 + "finished when the run ended; success rate and latency count finished requests only "
-                + "(overloaded? a queue that only grows)"
+                + "(overloaded, a queue that only grows? or calls lost to a hang, a dead node or a partition with no timeout to end them)"
         }
     }
 

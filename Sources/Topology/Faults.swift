@@ -178,6 +178,14 @@ extension TopologySimulation {
             for i in targetInstances(f.target) {
                 guard instances[i].hung else { continue }
                 instances[i].hung = false
+                // What it held is reset, not left waiting for timeouts that may not exist: the
+                // common end of a hang is the liveness probe restarting the container, which
+                // closes its connections. assumption: a pause that resumes would answer them
+                // late instead; without any timeout they would otherwise never finish.
+                for a in attempts.indices where attempts[a].phase == .hung && Int(attempts[a].instance) == i
+                    && attempts[a].dispatched && !attempts[a].carriesAnswer {
+                    failAttempt(a, .reset)
+                }
                 // Its probe passes again: listed again once that has propagated (or its
                 // removal, not yet propagated, is called off).
                 scheduleRelisting(i)

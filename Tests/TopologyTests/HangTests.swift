@@ -62,8 +62,9 @@ final class HangTests: XCTestCase {
 
     /// Requests the pod holds when it hangs wait with it: 1 request per second, each served
     /// for 10 s, so the pod holds 10 at 10.5 s (those sent at 0.5 ... 9.5 s: arrivals are
-    /// Poisson, so about 10, sd √10); with a 20 s route timeout each fails 20 s after it was
-    /// sent, instead of finishing 10 s after. One pod, no timeout beyond it.
+    /// Poisson, so about 10, sd √10). The hang ends at 15.5 s, before any 20 s route timeout
+    /// (the first would fire at 20.5 s), and what it held is reset then: every failure falls
+    /// in second 15, none before, none after. One pod, no timeout beyond it.
     func testWorkInProgressHangsWithThePod() throws {
         let s = try PolicyTests.scenario("""
             scenario: hang-in-flight
@@ -81,11 +82,43 @@ final class HangTests: XCTestCase {
         let m = try PolicyTests.sim(s, "t").metrics
         // Held at 10.5 s: sent in (0.5 s, 10.5 s]; also hung: those sent during the hang
         // (10.5 s, 15.5 s], and until the probe would notice (30 s, longer than the hang) it stays
-        // listed. So everything sent in (0.5 s, 15.5 s] times out: ≈ 15 (sd √15 ≈ 3.9; tolerance 16).
-        XCTAssertEqual(Double(m.errorCount(.timeout)), 15, accuracy: 16)
-        XCTAssertGreaterThan(m.errorCount(.timeout), 0)
-        XCTAssertEqual(m.failedLatency.p50 / 1e6, 20_000, accuracy: 30)
+        // listed. So everything sent in (0.5 s, 15.5 s] is reset at 15.5 s: ≈ 15 (sd √15 ≈ 3.9;
+        // tolerance 16), answered 503 (UC).
+        XCTAssertEqual(Double(m.errorCount(.unavailable)), 15, accuracy: 16)
+        XCTAssertGreaterThan(m.errorCount(.unavailable), 0)
+        XCTAssertEqual(m.errorCount(.timeout), 0, "the hang ends before any timeout")
         let errors = TerminationTests.errorsByWindow(m)
-        XCTAssertEqual(errors[0..<20].reduce(0, +), 0, "nothing fails before the first 20 s timeout")
+        XCTAssertEqual(errors[15], errors.reduce(0, +), "all at the hang's end, 15.5 s")
+    }
+}
+
+extension HangTests {
+    /// Without any timeout (kube-proxy, no route or per-try timeout) the calls a hung pod holds
+    /// would wait forever; when the hang ends (10 s to 20 s) they are reset. Calls sent to
+    /// api/1 in [10 s, 20 s) are half of 20/s × 10 s = 100 (sd √200/2 ≈ 7; tolerance 30): each
+    /// fails as a reset at 20 s, so none is left in flight at the end and nothing after 20 s
+    /// fails (the probe's removal, 30 s + 1 s after 10 s, is called off when it answers again).
+    func testWhatAHungPodHeldIsResetWhenTheHangEnds() throws {
+        let s = try PolicyTests.scenario("""
+            scenario: hang-ends
+            duration: 60s
+            cluster: { nodes: 2 }
+            policies: { retries: { attempts: 0 }, load_balancing: round-robin }
+            services:
+              api: { replicas: 2, workers: unlimited, queue: unlimited, service_time: const(2ms) }
+            traffic:
+              - { name: t, from: external, to: api, rate: 20/s }
+            topologies:
+              - { name: t, kind: none }
+            faults:
+              - { at: 10s, for: 10s, kind: hang, target: api/1 }
+            """)
+        let m = try PolicyTests.sim(s, "t").metrics
+        XCTAssertEqual(m.incomplete, 0, "nothing waits forever")
+        XCTAssertEqual(Double(m.errorCount(.unavailable)), 100, accuracy: 30, "a reset is answered 503 (UC)")
+        // The first held call was sent just after 10 s (gaps of api/1's half of the stream are
+        // exponential with mean 0.1 s: one over 0.5 s has probability e^-5 < 1%).
+        XCTAssertLessThanOrEqual(m.failedLatency.max / 1e6, 10_000.01)
+        XCTAssertGreaterThan(m.failedLatency.max / 1e6, 9_500, "the first held call waited nearly the whole 10 s")
     }
 }
