@@ -163,6 +163,12 @@ extension Scenario {
             if f.kind == .rollout, let why = rolloutNote(f) {
                 out.append(ScenarioNote(line: f.line, column: f.column, message: why))
             }
+            // An inject is the same rollout where pods get sidecars (an ambient one is instant).
+            if f.kind == .inject, topologies.contains(where: { $0.kind == .sidecar || $0.kind == .combined }),
+               let why = rolloutNote(f) {
+                out.append(ScenarioNote(line: f.line, column: f.column,
+                                        message: why.replacingOccurrences(of: "rollout of", with: "inject of")))
+            }
         }
         for (s, svc) in services.enumerated() {
             // An `inject` replaces pods through the same rollout (sidecar and combined kinds).

@@ -10,17 +10,31 @@ public struct KeyNote: Sendable, Equatable {
 extension Scenario {
     /// Notes for balancing and connection keys that do nothing here (`topsim validate`
     /// prints them; docs/model.md, "L4 and L7 hops", says where each applies):
-    /// - `locality: prefer-zone` in a one-zone cluster: every host is in the caller's zone;
+    /// - `locality: prefer-zone` in a one-zone cluster: every host is in the caller's zone; in
+    ///   `none` (kube-proxy picks per connection at random) and, between pods, in a sidecar-less
+    ///   mesh without a waypoint (ztunnel's L4 hops);
     /// - a traffic source's `connections:` when no topology reaches its service over an L4
     ///   hop (kube-proxy in `none`, a `gateway` topology's direct internal calls, a
     ///   sidecar-less mesh without a waypoint for internal calls): L7 proxies choose per
     ///   request, whatever the client's connections.
     public var connectionNotes: [KeyNote] {
         var out: [KeyNote] = []
-        if cluster.zones.count < 2 {
-            for t in topologies where policies.overlaid(by: t.policies ?? Policies()).locality == .preferZone {
+        let libraries = services.contains { $0.policies?.locality == .preferZone }
+        for t in topologies {
+            let proxies = policies.overlaid(by: t.policies ?? Policies()).locality == .preferZone
+            guard proxies || (libraries && t.kind == .none) else { continue }
+            if cluster.zones.count < 2 {
                 out.append(KeyNote(line: t.line, column: t.column,
                                    text: "locality: prefer-zone does nothing in topology '\(t.name)': the cluster has one zone"))
+            } else if t.kind == .none {
+                // kube-proxy picks a pod per connection, at random over every zone (L4).
+                out.append(KeyNote(line: t.line, column: t.column,
+                                   text: "locality: prefer-zone does nothing in topology '\(t.name)': kube-proxy picks "
+                                       + "each connection's pod at random in every zone"))
+            } else if t.kind == .sidecarless && !t.waypoint.isOn {
+                out.append(KeyNote(line: t.line, column: t.column,
+                                   text: "locality: prefer-zone acts only at the ingress in topology '\(t.name)': calls "
+                                       + "between pods cross the node proxies' L4 hops, which pick a pod at random"))
             }
         }
         for src in traffic where src.connections != nil {

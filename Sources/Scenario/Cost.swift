@@ -64,7 +64,8 @@ extension ScenarioParser {
             guard let v = f[key], let s = scalar(v, "'\(key)'") else { return nil }
             let text = s.value.hasPrefix("$") ? String(s.value.dropFirst()) : s.value
             guard let x = Double(text), x.isFinite, x >= 0 else {
-                error(v.pos, "'\(key)' is a price in US dollars per hour, e.g. 0.04, not '\(s.value)'")
+                let unit = key == "cross_zone_gb" ? "per GB crossing zones, e.g. 0.01" : "per hour, e.g. 0.04"
+                error(v.pos, "'\(key)' is a price in US dollars \(unit), not '\(s.value)'")
                 return nil
             }
             return x

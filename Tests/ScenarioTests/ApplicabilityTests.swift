@@ -240,5 +240,10 @@ final class ScenarioNotesTests: XCTestCase {
         XCTAssertTrue(late[0].message.contains("needs 20s") && late[0].message.contains("the run ends first"), late[0].message)
         XCTAssertEqual(try Self.notes(services: "  api: { replicas: 4, service_time: const(1ms) }",
                                       faults: "  - { at: 35s, kind: rollout, target: api }"), [], "35 s + 20 s < 60 s")
+        // An inject is that rollout, adding sidecars: the same arithmetic for a plain service.
+        let inject = try Self.notes(services: "  api: { replicas: 4, service_time: const(1ms), mesh: false }",
+                                    faults: "  - { at: 45s, kind: inject, target: api }")
+        XCTAssertEqual(inject.count, 1, "\(inject)")
+        XCTAssertTrue(inject[0].message.hasPrefix("inject of 'api' needs 20s"), inject[0].message)
     }
 }

@@ -50,7 +50,24 @@ final class ConnectionNotesTests: XCTestCase {
                   - { name: mesh, kind: sidecar, preset: istio-envoy }
                   - \(l4)
                 """)
-            XCTAssertEqual(n, [], l4)
+            XCTAssertEqual(n.filter { $0.text.contains("connections") }, [], l4)
         }
+    }
+}
+
+extension ConnectionNotesTests {
+    /// Three zones: prefer-zone acts in a sidecar mesh (no note); `none` never applies it
+    /// (kube-proxy picks at random per connection); ambient without a waypoint applies it only
+    /// at the ingress.
+    func testPreferZoneWhereNoProxyAppliesIt() throws {
+        let n = try notes(zones: "[a, b, c]", connections: "", topologies: """
+              - { name: mesh, kind: sidecar, preset: istio-envoy }
+              - { name: direct, kind: none }
+              - { name: ambient, kind: sidecarless, preset: istio-ambient }
+              - { name: waypoint, kind: sidecarless, preset: istio-ambient, waypoint: true }
+            """)
+        XCTAssertEqual(n.map(\.line), [12, 13])
+        XCTAssertTrue(n[0].text.contains("does nothing in topology 'direct': kube-proxy"), n[0].text)
+        XCTAssertTrue(n[1].text.contains("acts only at the ingress in topology 'ambient'"), n[1].text)
     }
 }
