@@ -39,6 +39,8 @@ public struct DraftService: Sendable {
     public var workers: Sourced<Int>?
     /// `mesh: false` when the pod template opts out of sidecar injection (nil: in the mesh).
     public var mesh: Sourced<Bool>?
+    /// `termination_grace` as scenario text (`45s`), from the pod's terminationGracePeriodSeconds.
+    public var terminationGrace: Sourced<String>?
     public var steps: [DraftStep] = []
     public init(name: String, serviceTime: Sourced<String>) { self.name = name; self.serviceTime = serviceTime }
 }

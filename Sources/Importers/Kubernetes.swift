@@ -154,8 +154,13 @@ public enum KubernetesImporter {
                     draft.services[i].mesh = Sourced(false, "\(src).spec.template.metadata.\(field).\(key) \(off)")
                 }
                 let pod = spec?["template"]?["spec"]
-                if let g = pod?["terminationGracePeriodSeconds"]?.text {
-                    notes.append("\(src).spec.template.spec.terminationGracePeriodSeconds \(g) not mapped: topsim has no graceful-shutdown field (restart faults end at once)")
+                if let g = pod?["terminationGracePeriodSeconds"] {
+                    // Kubernetes' grace period: what a terminating pod gets to finish (Termination.swift).
+                    guard let v = g.int, v >= 0, v <= 86_400 else {
+                        throw ImportError(file: r.file, line: g.line, column: g.column,
+                                          "terminationGracePeriodSeconds must be a whole number of seconds, not '\(g.text ?? "")'")
+                    }
+                    draft.services[i].terminationGrace = Sourced("\(v)s", "\(src).spec.template.spec.terminationGracePeriodSeconds")
                 }
                 for (ci, c) in (pod?["containers"]?.sequence.map(Array.init) ?? []).enumerated() {
                     if let res = c["resources"], res.mapping?.isEmpty == false {
@@ -374,7 +379,19 @@ public enum KubernetesImporter {
                 if let m { set("load_balancing", m, "\(at).loadBalancer.simple") } else { notes.append("\(at).loadBalancer.simple \(simple) not mapped") }
             }
             if lb["consistentHash"] != nil { notes.append("\(at).loadBalancer.consistentHash not mapped (no request keys in topsim)") }
-            if lb["localityLbSetting"] != nil { notes.append("\(at).loadBalancer.localityLbSetting not mapped: topsim balances over every zone") }
+            if let loc = lb["localityLbSetting"] {
+                // Istio: locality-aware balancing keeps calls in the caller's zone while it has
+                // healthy hosts (`enabled`, true unless set false); its failover and distribute
+                // rules are not modelled.
+                if loc["enabled"]?.text?.lowercased() == "false" {
+                    notes.append("\(at).loadBalancer.localityLbSetting.enabled false: zones are not preferred (topsim's default)")
+                } else {
+                    set("locality", "prefer-zone", "\(at).loadBalancer.localityLbSetting")
+                    if loc["failover"] != nil || loc["distribute"] != nil || loc["failoverPriority"] != nil {
+                        notes.append("\(at).loadBalancer.localityLbSetting failover/distribute rules not mapped: prefer-zone fails over to every other zone")
+                    }
+                }
+            }
             if lb["warmupDurationSecs"] != nil { notes.append("\(at).loadBalancer.warmupDurationSecs not mapped") }
         }
         if let tls = tp["tls"]?["mode"]?.text {

@@ -120,6 +120,7 @@ public enum ScenarioWriter {
             out += line("    service_time: \(s.serviceTime.value)", s.serviceTime.source)
             if let e = s.errors, e.value > 0 { out += line("    errors: \(percent(e.value))", e.source) }
             if let m = s.mesh, !m.value { out += line("    mesh: false", m.source) }
+            if let g = s.terminationGrace { out += line("    termination_grace: \(g.value)", g.source) }
             if !s.steps.isEmpty {
                 out += "    calls:\n"
                 for st in s.steps {

@@ -85,11 +85,14 @@ final class KubernetesImportTests: XCTestCase {
         XCTAssertEqual(d.services.first { $0.name == "frontend" }?.replicas?.value, 3)
         XCTAssertEqual(d.services.first { $0.name == "stock" }?.replicas?.value, 5)
         XCTAssertEqual(d.services.first { $0.name == "catalog" }?.replicas?.value, 2)
-        for expected in ["HorizontalPodAutoscaler resource skipped", "terminationGracePeriodSeconds 45 not mapped",
-                         "resources (cpu 1) not mapped", "retriable-4xx not mapped", "localityLbSetting not mapped",
+        for expected in ["HorizontalPodAutoscaler resource skipped",
+                         "resources (cpu 1) not mapped", "retriable-4xx not mapped",
                          "write_timeout not mapped", "config.hour not mapped", "plugin cors not mapped"] {
             XCTAssertTrue(d.notes.contains { $0.contains(expected) }, expected)
         }
+        // Mapped now: the grace period and locality-aware balancing.
+        XCTAssertEqual(d.services.first { $0.name == "frontend" }?.terminationGrace?.value, "45s")
+        XCTAssertTrue(d.topologies.contains { $0.policies.contains { $0.key == "locality" && $0.value == "prefer-zone" } })
     }
 
     func testWithoutAGraphEveryWorkloadGetsTraffic() throws {
@@ -175,5 +178,45 @@ final class KubernetesImportTests: XCTestCase {
         let text = ScenarioWriter.write(d, header: [])
         let s = try ScenarioLoader.parse(text: text, fileName: "t.yaml")
         XCTAssertEqual(s.services.map(\.mesh), s.services.map { $0.name == "web" }, text)
+    }
+}
+
+extension KubernetesImportTests {
+    /// terminationGracePeriodSeconds becomes the service's `termination_grace`, and a
+    /// DestinationRule's localityLbSetting (enabled unless set false) `locality: prefer-zone`;
+    /// the scenario validates with both, parsed back to 45 s and prefer-zone.
+    func testGracePeriodAndLocalityAreMapped() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("app.yaml")
+        try """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: { name: api }
+        spec:
+          replicas: 2
+          template:
+            spec:
+              terminationGracePeriodSeconds: 45
+              containers: [ { name: api, image: api } ]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: api }
+        spec:
+          host: api
+          trafficPolicy:
+            loadBalancer:
+              localityLbSetting: { enabled: true }
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let d = try KubernetesImporter.importPaths([file.path])
+        let api = try XCTUnwrap(d.services.first { $0.name == "api" })
+        XCTAssertEqual(api.terminationGrace?.value, "45s")
+        XCTAssertFalse(d.notes.contains { $0.contains("terminationGracePeriodSeconds") || $0.contains("localityLbSetting") },
+                       "\(d.notes)")
+        let s = try Fixtures.load(d, in: dir)
+        XCTAssertEqual(s.services.first { $0.name == "api" }?.terminationGrace, 45 * Nanos.perSecond)
+        let sidecar = try XCTUnwrap(s.topologies.first { $0.kind == .sidecar })
+        XCTAssertEqual(s.policies.overlaid(by: sidecar.policies ?? Policies()).locality, .preferZone)
     }
 }
