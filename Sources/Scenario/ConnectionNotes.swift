@@ -37,6 +37,17 @@ extension Scenario {
                                        + "between pods cross the node proxies' L4 hops, which pick a pod at random"))
             }
         }
+        // A rate limit's window with the algorithm left to a preset that counts with a token
+        // bucket (Envoy's local rate limit): the window is never read.
+        for t in topologies where t.kind == .gateway || t.kind == .combined {
+            guard let rl = policies.overlaid(by: t.policies ?? Policies()).rateLimit,
+                  rl.window != nil, rl.algorithm == nil,
+                  let name = t.gateway?.preset ?? t.preset,
+                  PresetRegistry.preset(named: name)?.rateLimitAlgorithm == .tokenBucket else { continue }
+            out.append(KeyNote(line: t.line, column: t.column,
+                               text: "rate_limit's window does nothing in topology '\(t.name)': its preset (\(name)) "
+                                   + "counts with a token bucket, which refills continuously"))
+        }
         for src in traffic where src.connections != nil {
             let l4 = topologies.contains { t in
                 switch t.kind {

@@ -32,7 +32,8 @@ extension ScenarioParser {
                 break // the preset's algorithm decides, known per topology only
             }
         }
-        if rl.scope == .local, rl.failOpen != nil, let pos = r["fail_open"]?.pos {
+        // `policy` left out is `local` too.
+        if rl.scope != .cluster, rl.failOpen != nil, let pos = r["fail_open"]?.pos {
             note(pos, "'fail_open' does nothing with 'policy: local': a local limit keeps no store that could fail")
         }
     }

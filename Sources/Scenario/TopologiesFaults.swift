@@ -399,7 +399,8 @@ extension ScenarioParser {
             return nil
         }
         guard allowed.contains(cls) else {
-            error(pos, "a '\(kind.rawValue)' fault cannot target \(cls.rawValue) '\(s)'; it takes \(targetHelp(kind, names: names, cluster: cluster))")
+            let article = "aeiou".contains(kind.rawValue.first ?? "x") || kind.rawValue.hasPrefix("mtls") ? "an" : "a"
+            error(pos, "\(article) '\(kind.rawValue)' fault cannot target \(cls.rawValue) '\(s)'; it takes \(targetHelp(kind, names: names, cluster: cluster))")
             return nil
         }
         return target

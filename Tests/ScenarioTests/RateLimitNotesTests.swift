@@ -42,3 +42,30 @@ final class RateLimitNotesTests: XCTestCase {
         XCTAssertEqual(try notes("{ per_consumer: 10/s, window: 150ms }"), [])
     }
 }
+
+extension RateLimitNotesTests {
+    /// Left to the preset: Envoy's gateway counts with a token bucket, so a `window` is never
+    /// read (a note at the topology); Kong counts fixed windows (no note). `policy` left out
+    /// is `local`: `fail_open` does nothing there either.
+    func testDefaultsTheNotesKnow() throws {
+        func scenario(_ preset: String) throws -> Scenario {
+            try ScenarioLoader.parse(text: """
+                scenario: rl
+                duration: 10s
+                services:
+                  api: { service_time: const(1ms) }
+                traffic:
+                  - { to: api, rate: 10/s }
+                policies:
+                  rate_limit: { per_consumer: 5/s, window: 2s, fail_open: false }
+                topologies:
+                  - { name: gw, kind: gateway, preset: \(preset) }
+                """, fileName: "rl.yaml")
+        }
+        let envoy = try scenario("envoy-gateway")
+        XCTAssertEqual(envoy.connectionNotes.map(\.line), [10])
+        XCTAssertTrue(envoy.connectionNotes[0].text.contains("its preset (envoy-gateway) counts with a token bucket"))
+        XCTAssertEqual(try scenario("kong").connectionNotes, [])
+        XCTAssertTrue(envoy.parseNotes.contains { $0.text.contains("'fail_open' does nothing") }, "\(envoy.parseNotes)")
+    }
+}
