@@ -3,7 +3,9 @@ import XCTest
 
 /// `validate` notes for rate limits that cannot behave as written (RateLimitNotes.swift).
 final class RateLimitNotesTests: XCTestCase {
-    func notes(_ rateLimit: String) throws -> [KeyNote] {
+    /// One gateway topology of `preset` with `rate_limit: RATELIMIT` in the scenario's
+    /// policies (line 8); the topology is on line 10.
+    static func scenario(_ rateLimit: String, preset: String = "kong") throws -> Scenario {
         try ScenarioLoader.parse(text: """
             scenario: rl
             duration: 10s
@@ -14,9 +16,11 @@ final class RateLimitNotesTests: XCTestCase {
             policies:
               rate_limit: \(rateLimit)
             topologies:
-              - { name: gw, kind: gateway, preset: kong }
-            """, fileName: "rl.yaml").parseNotes
+              - { name: gw, kind: gateway, preset: \(preset) }
+            """, fileName: "rl.yaml")
     }
+
+    func notes(_ rateLimit: String) throws -> [KeyNote] { try Self.scenario(rateLimit).parseNotes }
 
     /// 10/s over 150 ms windows: 1.5 requests a window, of which a window counts whole ones:
     /// 1 per 150 ms = 6.667/s. 0.5/s over 1 s windows: 0.5 < 1, yet a window admits 1: 1/s,
@@ -48,20 +52,8 @@ extension RateLimitNotesTests {
     /// read (a note at the topology); Kong counts fixed windows (no note). `policy` left out
     /// is `local`: `fail_open` does nothing there either.
     func testDefaultsTheNotesKnow() throws {
-        func scenario(_ preset: String) throws -> Scenario {
-            try ScenarioLoader.parse(text: """
-                scenario: rl
-                duration: 10s
-                services:
-                  api: { service_time: const(1ms) }
-                traffic:
-                  - { to: api, rate: 10/s }
-                policies:
-                  rate_limit: { per_consumer: 5/s, window: 2s, fail_open: false }
-                topologies:
-                  - { name: gw, kind: gateway, preset: \(preset) }
-                """, fileName: "rl.yaml")
-        }
+        let limit = "{ per_consumer: 5/s, window: 2s, fail_open: false }"
+        func scenario(_ preset: String) throws -> Scenario { try Self.scenario(limit, preset: preset) }
         let envoy = try scenario("envoy-gateway")
         XCTAssertEqual(envoy.connectionNotes.map(\.line), [10])
         XCTAssertTrue(envoy.connectionNotes[0].text.contains("its preset (envoy-gateway) counts with a token bucket"))
