@@ -120,7 +120,7 @@ enum OTLPJSON {
             let error = code?.int == 2 || code?.string == "STATUS_CODE_ERROR"
             let parent = parentSpanId.flatMap { $0.isEmpty || $0.allSatisfy { $0 == "0" } ? nil : $0.lowercased() }
             return TraceSpan(trace: traceId.lowercased(), id: spanId.lowercased(), parent: parent, service: service,
-                             kind: k, start: st, end: max(st, en), error: error)
+                             kind: k, start: st, end: en, error: error) // an end before the start is noted and clamped in the analysis
         }
         static let kindNames: [String: Int64] = ["SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2, "SPAN_KIND_CLIENT": 3,
                                                  "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5]
@@ -164,7 +164,7 @@ enum JaegerJSON {
             let errTag = tags?.first { $0.key == "error" }?.value
             let error = errTag?.bool == true || errTag?.string == "true"
             return TraceSpan(trace: traceID, id: spanID, parent: parent, service: service, kind: kind,
-                             start: st * 1000, end: (st + max(0, d)) * 1000, error: error)
+                             start: st * 1000, end: (st + d) * 1000, error: error)
         }
     }
 }
@@ -190,7 +190,7 @@ enum ZipkinJSON {
             let kind: TraceSpan.Kind = self.kind == "SERVER" || self.kind == "CONSUMER" ? .server
                 : self.kind == "CLIENT" || self.kind == "PRODUCER" ? .client : .other
             var s = TraceSpan(trace: traceId, id: id, parent: parentId, service: localEndpoint?.serviceName ?? "unknown_service",
-                              kind: kind, start: st * 1000, end: (st + max(0, d)) * 1000, error: tags?["error"] != nil)
+                              kind: kind, start: st * 1000, end: (st + d) * 1000, error: tags?["error"] != nil)
             if self.kind == "SERVER" { s.shared = shared == true ? .definitely : .maybe }
             return s
         }

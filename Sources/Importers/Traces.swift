@@ -199,6 +199,8 @@ struct TraceAnalysis {
     var stats: [String: ServiceStats] = [:]
     var entries: [String: Entry] = [:]
     var orphans = 0, clamped = 0, duplicates = 0, traces = 0
+    /// Spans whose end precedes their start (a negative duration): taken as zero long.
+    var negative = 0
 
     init(maxSamples: Int) { self.maxSamples = maxSamples }
 
@@ -215,6 +217,10 @@ struct TraceAnalysis {
         guard let traceID = spans.first?.trace else { return }
         traces += 1
         let seed = TraceSpill.hash(traceID)
+        for i in spans.indices where spans[i].end < spans[i].start {
+            negative += 1
+            spans[i].end = spans[i].start
+        }
         TraceSpan.resolveShared(&spans)
         var index: [String: Int] = [:]
         for (i, s) in spans.enumerated() {
@@ -422,6 +428,7 @@ struct TraceAnalysis {
         }
         if orphans > 0 { notes.append("\(base): \(orphans) spans name a parent missing from their trace; their subtrees count for the call graph and self times, not as traffic") }
         if clamped > 0 { notes.append("\(base): \(clamped) spans started before or ended after their parent (clock skew between hosts?); clamped into the parent") }
+        if negative > 0 { notes.append("\(base): \(negative) spans end before they start (a negative duration); taken as 0 long") }
         if duplicates > 0 { notes.append("\(base): \(duplicates) spans repeat an id already seen in their trace; ignored") }
         if order.contains("unknown_service") { notes.append("\(base): some spans name no service; they are imported as 'unknown_service'") }
         notes.append("\(base): replicas, workers and policies are not in traces: defaults are written (combine with `topsim import kubernetes --graph`)")

@@ -327,3 +327,22 @@ final class TracesImportTests: XCTestCase {
         }
     }
 }
+
+extension TracesImportTests {
+    /// A span that ends before it starts (Zipkin `duration: -5`) is taken as 0 long and
+    /// counted in a note, never silently; web keeps its own 2 ms.
+    func testNegativeDurationsAreNoted() throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("z.json")
+        try """
+        [{"traceId": "a1", "id": "1", "kind": "SERVER", "timestamp": 1000, "duration": 2000,
+          "localEndpoint": {"serviceName": "web"}},
+         {"traceId": "a1", "id": "2", "parentId": "1", "kind": "SERVER", "timestamp": 1500, "duration": -5,
+          "localEndpoint": {"serviceName": "api"}}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let d = try TracesImporter.importFile(file.path)
+        XCTAssertTrue(d.notes.contains { $0.contains("1 spans end before they start") }, "\(d.notes)")
+        XCTAssertEqual(samples(d, "web"), [2])
+    }
+}
