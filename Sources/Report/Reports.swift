@@ -312,6 +312,9 @@ public enum Reports {
         let reps = s.replications
         var rows: [[String]] = [["topology", "kind", "requests", "success", "p50 ms", "p99 ms", "timeouts", "unavail",
                                  "refused", "tls", "429", "ovfl", "incompl", "hops", "proxies", "mem MB", "vCPU", "$/month"]]
+        // With zones, what crossing them costs (summary.csv's cross_zone_cost_per_month).
+        let zones = s.cluster.zones.count > 1
+        if zones { rows[0].append("zones $/mo") }
         for t in r.topologies {
             let v = { (m: Metric) in summarize(m, t, scenario: s) }
             func withCI(_ m: Metric, _ d: Int, scale: Double = 1) -> String {
@@ -328,6 +331,7 @@ public enum Reports {
                          fmt(v(.hops).mean, 1),
                          "\(t.runs[0].proxies)", fmt(t.runs[0].proxyMemoryMB, 0), fmt(v(.proxyCPUCores).mean, 2),
                          fmt(proxyCostPerMonth(t, scenario: s), 0)])
+            if zones { rows[rows.count - 1].append(fmt(crossZoneCostPerMonth(t, scenario: s), 0)) }
         }
         var out = "\(s.name): \(fmt(Nanos.toSeconds(s.duration), 0)) s simulated after \(fmt(Nanos.toSeconds(s.warmup), 0)) s warm-up, seed \(s.seed)"
         out += reps > 1 ? ", \(reps) replications (mean ± 95% CI)\n\n" : "\n\n"

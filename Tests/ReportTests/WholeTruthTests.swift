@@ -154,6 +154,10 @@ final class WholeTruthTests: XCTestCase {
         cost: { cross_zone_gb: 1, bytes_per_call: 1073741824 }
         """
         let r = try Support.run(yaml)
+        // The table on stdout shows it too, with zones (and only with zones).
+        XCTAssertTrue(Reports.summaryTable(r).contains("zones $/mo"), Reports.summaryTable(r))
+        XCTAssertFalse(Reports.summaryTable(try Support.run(Support.twoTopologies(expect: [], duration: "3s")))
+                        .contains("zones $/mo"))
         let summary = rows(Reports.summaryCSV(r))
         let services = rows(Reports.servicesCSV(r))
         for row in summary {
