@@ -58,7 +58,7 @@ let package = Package(
             name: "topsim",
             dependencies: [
                 "SimCore", "Calibration", "Scenario", "Topology", "Report", "Dashboard", "LiveModel", "Experiments",
-                "Importers",
+                "Importers", "TextKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,6 +3,7 @@ import Dashboard
 import Foundation
 import LiveModel
 import Scenario
+import TextKit
 
 /// What the dashboard shows: the scenario's topologies simulated side by side
 /// (the built-in comparison without a file). Invalid files exit 2 with their diagnostics.
@@ -69,7 +70,13 @@ struct TuiCommand: ParsableCommand {
     static let maxFrames = 10_000
 
     func validate() throws {
-        guard let sz = Size(size) else { throw ValidationError("--size must look like 120x40") }
+        guard let sz = Size(size) else {
+            let parts = size.lowercased().split(separator: "x")
+            if parts.count == 2, parts.allSatisfy({ Int($0) != nil }) {
+                throw ValidationError("--size needs a width and a height of at least 1 (e.g. 120x40), not '\(size)'")
+            }
+            throw ValidationError("--size must look like 120x40 (columns x rows), not '\(size)'")
+        }
         guard sz.width <= Self.maxSide, sz.height <= Self.maxSide else {
             throw ValidationError("--size \(size) is too large: at most \(Self.maxSide)x\(Self.maxSide)")
         }
@@ -79,7 +86,10 @@ struct TuiCommand: ParsableCommand {
         guard frames > 0 else { throw ValidationError("--frames must be at least 1") }
         guard frames <= Self.maxFrames else { throw ValidationError("--frames must be at most \(Self.maxFrames)") }
         if let overlay, Overlay(rawValue: overlay) == nil || overlay == "none" {
-            throw ValidationError("--overlay must be help, details or services")
+            let names = ["help", "details", "services"]
+            let near = names.min { EditDistance.between(overlay, $0) < EditDistance.between(overlay, $1) }
+                .flatMap { EditDistance.between(overlay, $0) <= 2 ? $0 : nil }
+            throw ValidationError("--overlay must be help, details or services" + (near.map { " (did you mean '\($0)'?)" } ?? ""))
         }
         if let sort, ServiceSort(rawValue: sort) == nil {
             throw ValidationError("--sort must be one of: " + ServiceSort.allCases.map(\.rawValue).joined(separator: ", "))

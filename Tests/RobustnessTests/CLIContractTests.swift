@@ -34,6 +34,8 @@ final class CLIContractTests: XCTestCase {
             (["run", s, "--bogus"], 2, "error: Unknown option '--bogus'"),
             (["run"], 2, "error: Missing expected argument"),
             (["run", s, "--jobs", "0"], 2, "error: --jobs must be at least 1"),
+            (["tui", s, "--headless", "--size", "0x0"], 2, "error: --size needs a width and a height of at least 1"),
+            (["tui", s, "--headless", "--overlay", "servics"], 2, "(did you mean 'services'?)"),
             (["run", s, "--replications", "0"], 2, "error: --replications must be from 1 to 10000, not 0"),
             (["run", s, "--replications", "100000"], 2, "error: --replications must be from 1 to 10000"),
             (["run", s, "--replications", "5000", "--duration", "10m"], 2, "error: --replications 5000: "),
