@@ -94,6 +94,9 @@ struct TuiCommand: ParsableCommand {
         if let sort, ServiceSort(rawValue: sort) == nil {
             throw ValidationError("--sort must be one of: " + ServiceSort.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        if sort != nil, headless, overlay != "services" {
+            throw ValidationError("--sort orders the service panel: add --overlay services")
+        }
         if let scenario, !FileManager.default.fileExists(atPath: scenario) {
             throw ValidationError("scenario file not found: \(scenario)")
         }

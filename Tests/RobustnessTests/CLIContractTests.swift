@@ -36,6 +36,7 @@ final class CLIContractTests: XCTestCase {
             (["run", s, "--jobs", "0"], 2, "error: --jobs must be at least 1"),
             (["tui", s, "--headless", "--size", "0x0"], 2, "error: --size needs a width and a height of at least 1"),
             (["tui", s, "--headless", "--overlay", "servics"], 2, "(did you mean 'services'?)"),
+            (["tui", s, "--headless", "--sort", "p99"], 2, "error: --sort orders the service panel: add --overlay services"),
             (["run", s, "--replications", "0"], 2, "error: --replications must be from 1 to 10000, not 0"),
             (["run", s, "--replications", "100000"], 2, "error: --replications must be from 1 to 10000"),
             (["run", s, "--replications", "5000", "--duration", "10m"], 2, "error: --replications 5000: "),
