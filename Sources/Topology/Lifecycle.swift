@@ -196,23 +196,16 @@ extension TopologySimulation {
         let now = engine.now
         attempts[a].segStart = now
         if s.proxy < 0 {
-            let cls: Int
-            if s.from < 0 || s.to < 0 {
-                cls = 3
-            } else if s.from == s.to {
-                cls = 0
-            } else if clusterOfNode[Int(s.from)] != clusterOfNode[Int(s.to)] {
-                cls = 4
-            } else {
+            let cls = wireClass(from: Int(s.from), to: Int(s.to))
+            if cls == 2 {
                 let zf = zoneOfNode[Int(s.from)], zt = zoneOfNode[Int(s.to)]
-                if zf != zt && partitioned[zf * zoneCount + zt] {
+                if partitioned[zf * zoneCount + zt] {
                     // Packets are dropped, not refused: a request is lost on the way (the
                     // caller's timeouts end it); a response likewise.
                     hang(a)
                     return false
                 }
-                cls = zf == zt ? 1 : 2
-                if cls == 2 && attempts[a].phase == .forward && now >= measureStart {
+                if attempts[a].phase == .forward && now >= measureStart {
                     metrics.services[Int(calls[Int(attempts[a].call)].service)].crossZone += 1
                 }
             }

@@ -36,7 +36,6 @@ extension TopologySimulation {
     /// reused; false: a new one is opened (the caller pays the handshake).
     mutating func takeMeshConnection(_ a: Int, host inst: Int) -> Bool {
         guard let mc = model.meshConnections else { return true }
-        let c = Int(attempts[a].call)
         let h = hostView(Int(attempts[a].upstream), instance: inst)
         let now = engine.now
         attempts[a].meshConn = true
@@ -51,7 +50,7 @@ extension TopologySimulation {
             hostViews[h].connsOpen -= hostViews[h].connsIdle
             hostViews[h].connsIdle = 0
         }
-        if mc.multiplexed || scenario.services[Int(calls[c].service)].protocol.multiplexed {
+        if upstreams[Int(attempts[a].upstream)].multiplexed {
             hostViews[h].connsIdle = 0
             hostViews[h].connStreams += 1
             if hostViews[h].connsOpen > 0 { return true }
@@ -76,10 +75,7 @@ extension TopologySimulation {
         let h = hostView(u, instance: inst)
         guard hostViews[h].connGen == instances[inst].connGen else { return } // a dead pod's
         hostViews[h].connStreams = max(0, hostViews[h].connStreams - 1)
-        let c = Int(attempts[a].call)
-        let multiplexed = model.meshConnections?.multiplexed == true
-            || scenario.services[Int(calls[c].service)].protocol.multiplexed
-        if multiplexed {
+        if upstreams[u].multiplexed {
             if closing {
                 hostViews[h].connsOpen = 0
                 hostViews[h].connsIdle = 0
@@ -155,10 +151,7 @@ extension TopologySimulation {
     /// connection cannot carry anything else until the answer comes, so Envoy closes it;
     /// an HTTP/2 stream reset leaves the connection open.
     mutating func resetMeshStream(_ a: Int) {
-        let c = Int(attempts[a].call)
-        let multiplexed = model.meshConnections?.multiplexed == true
-            || scenario.services[Int(calls[c].service)].protocol.multiplexed
-        releaseMeshConnection(a, closing: !multiplexed)
+        releaseMeshConnection(a, closing: !upstreams[Int(attempts[a].upstream)].multiplexed)
     }
 }
 
