@@ -10,10 +10,11 @@ enum BuiltinPresets {
         "istio": "istio-1.24",
         "consul": "consul-envoy",
         "nginx": "nginx-plus",
+        "linkerd": "linkerd-2.18",
     ]
 
     static let all: [Preset] = [
-        istio124, istio120, istio112, linkerd, consulEnvoy, consulBuiltin, istioAmbient, cilium,
+        istio124, istio120, istio112, linkerd218, linkerd211, linkerd210, consulEnvoy, consulBuiltin, istioAmbient, cilium,
         istioIngress, envoyGateway, kong, nginxPlus, awsApiGateway, azureApim, apigee,
     ]
 

@@ -42,6 +42,8 @@ extension Preset {
             out.append(PresetField(name: "\(role).queue", value: PresetFormat.count(p.queue)))
             out.append(PresetField(name: "\(role).replicas", value: PresetFormat.count(p.replicas)))
             out.append(PresetField(name: "\(role).cpuPerRequest", value: PresetFormat.cpu(p.cpuPerRequest)))
+            out.append(PresetField(name: "\(role).workerShare",
+                                   value: PresetFormat.number(p.workerShare * 100) + "%"))
             out.append(PresetField(name: "\(role).memoryMB", value: PresetFormat.number(p.memoryMB) + " MB"))
         }
         let pol = policies

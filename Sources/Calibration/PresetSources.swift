@@ -37,6 +37,13 @@ enum Src {
 
     static func assume(_ why: String) -> String { "assumption: " + why }
 
+    /// The share of a published per-request CPU figure that occupies a worker thread
+    /// (docs/calibration.md, "Proxy cost model").
+    static let measuredWorkerShare = 0.75
+    static let measuredWorkerShareSource = assume("75% of the published CPU holds a worker. The figures are whole-container CPU measured at low per-proxy rates (istio.io's load-test mesh: 70,000 rps over 2000 sidecars, about 70 rps each; the Linkerd benchmark harness: about 200 rps per proxy), so they include work no request waits for: Envoy's main thread (stats flushes, xDS, admin and Prometheus scrapes) and pilot-agent in the same container, or the linkerd2-proxy runtime's metrics and discovery, all spread over few requests. No product publishes the split; a quarter for that fixed work is our estimate. Sensitivity (docs/calibration.md, Proxy cost model): at 100%, Istio 1.12's sidecar in a web pod taking 2,000 rps and calling two backends (12,000 passes/s x 0.35 ms / 2 = 2.1 workers) is over its 2 workers and collapses; at 75% it runs at 79%")
+    static let saturationWorkerShareSource = "100%: Kong docs, performance testing (Kong 3.7): the CPU figure is worker time itself, derived from the published saturation throughput with every worker busy, so all of it holds a worker"
+    static let noWorkerShareSource = "100%, not applicable: unlimited workers, nothing waits for a worker"
+
     static let envoyLatencyStandIn = assume("no published latency for this Envoy role; uses the per-traversal lognormal fitted to Istio 1.20's sidecar figure (+0.228 ms p90 / +0.298 ms p99 for two sidecars), since it is the same Envoy proxy doing comparable L7 work")
     static let envoyCPUStandIn = assume("no published figure for this Envoy role; Istio 1.24's sidecar figure 0.20 vCPU per 1000 rps (0.0002 CPU s per request) stands in, the same proxy binary doing comparable L7 work")
     static let envoyMemoryStandIn = assume("Istio 1.24's measured 60 MB per Envoy stands in (the seed's rule of thumb is 50-100 MB per Envoy)")
@@ -62,7 +69,8 @@ extension BuiltinPresets {
 
     /// An Envoy ingress/edge gateway built from the Istio 1.20 fit; every mesh carries one.
     static let envoyGatewayProfile = ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 2,
-                                                  cpuPerRequest: 0.0002, memoryMB: 60)
+                                                  cpuPerRequest: 0.0002, workerShare: Src.measuredWorkerShare,
+                                                  memoryMB: 60)
 
     static func envoyGatewaySources(latency: String = Src.envoyLatencyStandIn,
                                     why: String = "") -> [String: String] {
@@ -72,6 +80,7 @@ extension BuiltinPresets {
             "gateway.queue": Src.envoyQueue,
             "gateway.replicas": Src.gatewayReplicas,
             "gateway.cpuPerRequest": Src.envoyCPUStandIn,
+            "gateway.workerShare": Src.measuredWorkerShareSource,
             "gateway.memoryMB": Src.envoyMemoryStandIn,
         ]
     }

@@ -44,6 +44,7 @@ extension BuiltinPresets {
         "gateway.workers": "Kong docs, performance testing: 16 NGINX workers (worker_processes auto on 16 vCPU) in the published benchmark",
         "gateway.queue": Src.assume("NGINX accepts connections without a request queue bound; 1024 keeps overload bounded like the Envoy presets"),
         "gateway.replicas": Src.gatewayReplicas,
+        "gateway.workerShare": Src.saturationWorkerShareSource,
         "gateway.cpuPerRequest": "derived from Kong docs, performance testing: 16 vCPU fully used at 138,087 rps => 0.116 ms CPU per request (3.7, no plugins)",
         "gateway.memoryMB": Src.assume("no per-node memory figure in the benchmark; 500 MB for 16 OpenResty workers with the default mem_cache_size 128m"),
         "policies.timeout": "Kong Gateway Service entity (https://developer.konghq.com/gateway/entities/service/): no timeout spans the retries: connect/read/write timeouts apply to each try (Kong support note 'x-kong-proxy-latency exceeds the timeout': a slow upstream takes retries x timeout)",
@@ -77,6 +78,7 @@ extension BuiltinPresets {
         "gateway.workers": Src.assume("worker_processes auto = one per core; a 4-core gateway host"),
         "gateway.queue": Src.assume("NGINX has no request queue bound (NGINX Plus `queue` is off by default); 1024 keeps overload bounded"),
         "gateway.replicas": Src.gatewayReplicas,
+        "gateway.workerShare": Src.saturationWorkerShareSource,
         "gateway.cpuPerRequest": Src.assume("Kong's derived 0.116 ms CPU per request (same NGINX core, Kong adds Lua) used as an upper bound"),
         "gateway.memoryMB": Src.assume("a few MB per worker plus shared zones; 100 MB for 4 workers"),
         "policies.timeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_next_upstream_timeout 0, no limit on the time spent passing a request to the next servers",
@@ -101,6 +103,7 @@ extension BuiltinPresets {
         "gateway.workers": Src.assume("a managed, autoscaled service: no worker bound visible to the user; its limits are the timeout ceiling and throttles"),
         "gateway.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),
         "gateway.replicas": Src.assume("one regional endpoint, modelled as one shared station"),
+        "gateway.workerShare": Src.noWorkerShareSource,
         "gateway.cpuPerRequest": Src.assume("managed: no CPU in the user's cluster (billed per call instead)"),
         "gateway.memoryMB": Src.assume("managed: no memory in the user's cluster"),
     ]

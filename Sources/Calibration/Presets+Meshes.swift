@@ -1,45 +1,6 @@
 import SimCore
 
 extension BuiltinPresets {
-    static let linkerd = Preset(
-        name: "linkerd", system: "Linkerd (linkerd2-proxy)", version: "2.11", kind: .sidecarMesh,
-        summary: "Linkerd with its Rust micro-proxy as sidecar; few published per-proxy figures, so latency is borrowed (see sources).",
-        proxy: ProxyProfile(latency: Src.envoy120, workers: 1, queue: 1024, cpuPerRequest: 0.0001, memoryMB: 26.3),
-        gateway: envoyGatewayProfile,
-        policies: Policies(timeout: Policies.noTimeout, connectTimeout: 1 * Nanos.perSecond,
-                           retries: RetryPolicy(attempts: 0, on: [.connectFailure, .unavailable], backoff: .immediate,
-                                                budget: .ratio(ratio: 0.2, minPerSecond: 10, ttl: 10 * Nanos.perSecond)),
-                           loadBalancing: .ewma),
-        certificates: CertificatePolicy(ttl: 24 * 3600 * Nanos.perSecond, rotateAt: 0.7),
-        holdApplicationUntilProxyStarts: true,
-        healthyPanicThreshold: 0,
-        meshConnections: MeshConnections(multiplexed: true, idleTimeout: 5 * Nanos.perSecond)
-    ).cited([
-        "meshConnections": "linkerd.io HTTP, HTTP/2, and gRPC proxying (https://linkerd.io/2/features/http-grpc/): HTTP/1.x traffic between meshed pods is transparently upgraded to HTTP/2 and multiplexed over the proxies' connections; linkerd2-proxy linkerd/app/src/env.rs DEFAULT_OUTBOUND_DISCOVERY_IDLE_TIMEOUT 5s: cached clients and connections for a destination are dropped after 5 s idle",
-        "proxy.latency": Src.assume("Linkerd publishes only that one proxy's median is below 1 ms and harness-specific end-to-end medians (+6 to +9 ms at 2000 rps, Buoyant benchmark 2021, https://linkerd.io/2021/11/29/linkerd-vs-istio-benchmarks-2021/), both unusable as a per-traversal distribution; the same benchmark finds Linkerd adding less latency than Istio, so Istio 1.20's per-traversal lognormal (fitted to +0.228 ms p90 / +0.298 ms p99 for two sidecars) is used as a conservative stand-in"),
-        "proxy.workers": Src.assume("linkerd2-proxy sizes its async runtime from the pod's CPU limit and runs a single worker without one (linkerd2 chart proxy.cores / proxy.runtime.workers); no limit assumed"),
-        "proxy.queue": Src.assume("linkerd2-proxy has no documented pending-request bound comparable to Envoy's; 1024 keeps overload bounded like the Envoy presets"),
-        "proxy.replicas": Src.oneInstance,
-        "proxy.cpuPerRequest": Src.assume("no per-request figure published; the 2021 benchmark reports an order of magnitude less data-plane CPU than Istio 1.10-1.12 (0.35 vCPU per 1000 rps); 0.10 vCPU per 1000 rps (0.0001 s per request) is a conservative reading"),
-        "proxy.memoryMB": "Linkerd vs Istio benchmark, Nov 2021 (https://linkerd.io/2021/11/29/linkerd-vs-istio-benchmarks-2021/): linkerd2-proxy max observed 26.3 MB at 2000 rps (Linkerd 2.11)",
-        "policies.timeout": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): request timeouts are opt-in (ServiceProfile/HTTPRoute); none by default",
-        "policies.perTryTimeout": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): per-try timeouts are opt-in; none by default",
-        "policies.connectTimeout": "linkerd2 chart values (https://github.com/linkerd/linkerd2/blob/main/charts/linkerd-control-plane/values.yaml): proxy.outboundConnectTimeout 1000ms (1 s) for outbound connections",
-        "policies.retries": "linkerd.io docs (https://linkerd.io/2/features/retries-and-timeouts/): retries are opt-in (0 here); a scenario that turns them on keeps Linkerd's retry budget, 20% of requests + 10/s over a 10 s window; " + Src.assume("Linkerd documents no back-off between retries, so none"),
-        "policies.circuitBreakers": "linkerd.io circuit breaking (https://linkerd.io/2/reference/circuit-breaking/): linkerd2-proxy has no connection-pool limits like Envoy's; its circuit breaking is failure accrual (opt-in)",
-        "healthyPanicThreshold": Src.assume("Linkerd's balancer has no documented panic mode: with every endpoint in failure accrual it fails requests"),
-        "policies.outlierDetection": "linkerd.io docs (https://linkerd.io/2/reference/circuit-breaking/): failure accrual is off by default (when on: 7 consecutive failures, 1 s-1 min penalty; linkerd/linkerd2#11493)",
-        "policies.rateLimit": Src.noDefaultRateLimit + " (Linkerd has no gateway-style rate limiting by default)",
-        "policies.loadBalancing": "linkerd.io load balancing (https://linkerd.io/2/features/load-balancing/): EWMA of latency with power-of-two-choices; linkerd2-proxy linkerd/app/outbound/src/lib.rs EWMA_DEFAULT_RTT 30 ms, EWMA_DECAY 10 s",
-        "certificates.ttl": "linkerd2 chart values (identity.issuer.issuanceLifetime 24h0m0s): workload certificates last 24 h",
-        "certificates.rotateAt": "linkerd2-proxy identity client refreshes at 70% of the certificate lifetime (linkerd2 chart/proxy docs; expiry breaks meshed traffic, linkerd/linkerd2#13136, #3676)",
-        "holdApplicationUntilProxyStarts": "linkerd2 chart values proxy.await: true: the app container waits for the proxy (linkerd/linkerd2#10981; gives up after 2 min)",
-    ].merging(envoyGatewaySources(why: " (Linkerd ships no ingress of its own; an Envoy-based ingress is assumed)")) { a, _ in a },
-    notes: [
-        ("connect-timeouts", "inbound 100ms", "linkerd2 chart values proxy.inboundConnectTimeout 100ms (the outbound 1000ms is policies.connectTimeout; inbound is not modelled)"),
-        ("retry-budget", "20% + 10/s over 10s", "linkerd.io retries docs: the retry budget applied when retries are enabled on a route"),
-    ])
-
     static let consulCerts = CertificatePolicy(ttl: 72 * 3600 * Nanos.perSecond, rotateAt: 0.75)
     static let consulCertSources: [String: String] = [
         "certificates.ttl": "Consul Connect CA LeafCertTTL default 72h (https://developer.hashicorp.com/consul/docs/connect/ca; hashicorp/consul#16779)",
@@ -50,7 +11,7 @@ extension BuiltinPresets {
     static let consulEnvoy = Preset(
         name: "consul-envoy", system: "Consul Connect (Envoy sidecar)", version: "1.18", kind: .sidecarMesh,
         summary: "Consul service mesh with Envoy sidecars; no published Consul-specific overhead, so Envoy figures from Istio stand in.",
-        proxy: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, cpuPerRequest: 0.0002, memoryMB: 60),
+        proxy: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, cpuPerRequest: 0.0002, workerShare: Src.measuredWorkerShare, memoryMB: 60),
         gateway: envoyGatewayProfile,
         policies: Policies(timeout: 15 * Nanos.perSecond, connectTimeout: 5 * Nanos.perSecond, circuitBreakers: .envoy,
                            loadBalancing: .roundRobin),
@@ -64,6 +25,7 @@ extension BuiltinPresets {
         "proxy.workers": Src.assume("Consul's Envoy bootstrap sets no concurrency; on Kubernetes the sidecar's CPU (consul-k8s default limit) gives about 2 workers, like Istio's"),
         "proxy.queue": Src.envoyQueue + " (Consul's upstream `limits` leave Envoy's defaults)",
         "proxy.replicas": Src.oneInstance,
+        "proxy.workerShare": Src.measuredWorkerShareSource,
         "proxy.cpuPerRequest": Src.envoyCPUStandIn,
         "proxy.memoryMB": Src.envoyMemoryStandIn,
         "policies.timeout": "Consul proxy config local_request_timeout_ms (https://developer.hashicorp.com/consul/docs/connect/proxies/envoy): unset inherits Envoy's 15 s route timeout. " + Src.envoyRouteTimeout,
@@ -92,6 +54,7 @@ extension BuiltinPresets {
         "proxy.workers": Src.assume("the built-in proxy serves each connection on its own goroutine, so it has no worker bound"),
         "proxy.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),
         "proxy.replicas": Src.oneInstance,
+        "proxy.workerShare": Src.noWorkerShareSource,
         "proxy.cpuPerRequest": Src.envoyCPUStandIn + " (no figure for the built-in proxy)",
         "proxy.memoryMB": Src.assume("a small Go process; 30 MB, half an Envoy's, with no measurement behind it"),
         "policies.timeout": Src.assume("the built-in proxy is L4 only: it cannot time out requests, so none"),
@@ -108,7 +71,7 @@ extension BuiltinPresets {
         summary: "Cilium: L4 handled in the kernel by eBPF on every node; L7 policies go through one Envoy per node (modelled as the waypoint).",
         proxy: ProxyProfile(latency: .lognormal(mean: 10_000, p99: 30_000)!, workers: unlimited, queue: 1024,
                             cpuPerRequest: 0.00001, memoryMB: 0),
-        waypoint: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 1, cpuPerRequest: 0.0002, memoryMB: 60),
+        waypoint: ProxyProfile(latency: Src.envoy120, workers: 2, queue: 1024, replicas: 1, cpuPerRequest: 0.0002, workerShare: Src.measuredWorkerShare, memoryMB: 60),
         gateway: envoyGatewayProfile,
         policies: Policies(timeout: 15 * Nanos.perSecond, connectTimeout: 5 * Nanos.perSecond, circuitBreakers: .envoy,
                            loadBalancing: .random)
@@ -121,12 +84,14 @@ extension BuiltinPresets {
         "proxy.workers": Src.assume("eBPF programs run per packet in the kernel: no worker pool to saturate"),
         "proxy.queue": Src.assume("unused with unlimited workers; 1024 kept for uniformity"),
         "proxy.replicas": Src.oneInstance,
+        "proxy.workerShare": Src.noWorkerShareSource,
         "proxy.cpuPerRequest": Src.assume("kernel eBPF work per request is a few microseconds; 0.01 ms, a sixth of ztunnel's published 0.06 ms"),
         "proxy.memoryMB": Src.assume("the eBPF datapath lives in cilium-agent, which runs anyway as the CNI; no memory is attributed to the mesh"),
         "waypoint.latency": Src.envoyLatencyStandIn + " (Cilium's L7 proxy is an Envoy, one per node)",
         "waypoint.workers": Src.assume("cilium-envoy's worker count follows its DaemonSet CPU; 2 as for the other Envoy roles"),
         "waypoint.queue": Src.envoyQueue,
         "waypoint.replicas": Src.assume("one Envoy per node, not per service: topsim's waypoint is a shared station, so 1 replica stands for the node's Envoy"),
+        "waypoint.workerShare": Src.measuredWorkerShareSource,
         "waypoint.cpuPerRequest": Src.envoyCPUStandIn,
         "waypoint.memoryMB": Src.envoyMemoryStandIn,
         "policies.timeout": Src.assume("Cilium's Envoy routes keep Envoy's 15 s route default. ") + Src.envoyRouteTimeout,

@@ -20,15 +20,24 @@ public struct ProxyProfile: Sendable, Equatable {
     public var queue: Int
     /// Replicas, for shared proxies (gateway, ingress, waypoint).
     public var replicas: Int
-    /// CPU seconds per request passing the proxy (both directions).
+    /// CPU seconds per request passing the proxy (both directions), as the products publish
+    /// it: the whole proxy container's CPU per 1000 requests/s, divided by 1000.
     public var cpuPerRequest: Double
+    /// The share of `cpuPerRequest` spent on the worker threads that handle requests, in
+    /// 0...1. The rest (Envoy's main thread flushing stats and applying xDS, pilot-agent in
+    /// the same container, the runtime's timers) is CPU the proxy uses but no request waits
+    /// for. One pass holds a worker for `cpuPerRequest × workerShare / 2` seconds.
+    public var workerShare: Double
     /// Resident memory per proxy instance.
     public var memoryMB: Double
     public init(latency: Distribution, workers: Int, queue: Int = 1024, replicas: Int = 1,
-                cpuPerRequest: Double, memoryMB: Double) {
+                cpuPerRequest: Double, workerShare: Double = 1, memoryMB: Double) {
         self.latency = latency; self.workers = workers; self.queue = queue; self.replicas = replicas
-        self.cpuPerRequest = cpuPerRequest; self.memoryMB = memoryMB
+        self.cpuPerRequest = cpuPerRequest; self.workerShare = workerShare; self.memoryMB = memoryMB
     }
+
+    /// Worker time one pass (one direction through the proxy) holds, in seconds.
+    public var workerSecondsPerPass: Double { cpuPerRequest * workerShare / 2 }
 
     public func applying(_ o: ProxyOverrides) -> ProxyProfile {
         var p = self
@@ -37,6 +46,7 @@ public struct ProxyProfile: Sendable, Equatable {
         if let v = o.queue { p.queue = v }
         if let v = o.replicas { p.replicas = v }
         if let v = o.cpuPerRequest { p.cpuPerRequest = v }
+        if let v = o.workerShare { p.workerShare = v }
         if let v = o.memoryMB { p.memoryMB = v }
         return p
     }
@@ -49,6 +59,8 @@ public struct ProxyOverrides: Sendable, Equatable {
     public var queue: Int?
     public var replicas: Int?
     public var cpuPerRequest: Double?
+    /// Share of `cpuPerRequest` that holds a worker, 0...1.
+    public var workerShare: Double?
     public var memoryMB: Double?
     public init(latency: Distribution? = nil, workers: Int? = nil, queue: Int? = nil, replicas: Int? = nil,
                 cpuPerRequest: Double? = nil, memoryMB: Double? = nil) {

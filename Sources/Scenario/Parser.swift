@@ -63,7 +63,7 @@ final class ScenarioParser {
     static let topologyKeys = ["name", "kind", "preset", "mtls", "internal", "replicas", "proxy", "gateway",
                                "mesh", "ingress", "waypoint", "policies", "hold_application_until_proxy_starts",
                                "access_logs", "tracing"]
-    static let proxyKeys = ["latency", "workers", "queue", "replicas", "cpu_per_request", "memory_mb"]
+    static let proxyKeys = ["latency", "workers", "queue", "replicas", "cpu_per_request", "worker_share", "memory_mb"]
     static let meshKeys = ["preset", "mtls", "proxy"]
     static let faultKeys = ["at", "for", "kind", "target", "add", "rate", "replicas", "proxy_ready_after",
                             "down_for", "policies", "fraction", "between", "max_unavailable", "max_surge", "mode"]

@@ -620,6 +620,10 @@ extension ScenarioParser {
                 o.cpuPerRequest = number(v, "'cpu_per_request'", min: 0)
             }
         }
+        if let v = f["worker_share"], let x = fraction(v, "'worker_share'") {
+            if x < 0 || x > 1 { error(v.pos, "'worker_share' must be between 0% and 100% of the CPU per request") }
+            else { o.workerShare = x }
+        }
         if let v = f["memory_mb"] { o.memoryMB = number(v, "'memory_mb'", min: 0) }
         return o
     }

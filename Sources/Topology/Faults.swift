@@ -289,6 +289,7 @@ extension TopologySimulation {
         let now = engine.now
         proxies[p].up = false
         proxies[p].station.clear(at: now)
+        proxies[p].epoch &+= 1 // the passes under way release no worker of the restarted proxy
         for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].atProxy) == p {
             attempts[a].atProxy = -1 // its station was emptied
             end(a, fate)

@@ -236,9 +236,7 @@ extension TopologySimulation {
         switch proxies[p].station.arrive(Int64(a), at: now) {
         case .serve:
             attempts[a].atProxy = Int32(p)
-            var d = proxies[p].latency.sample(&proxyRng)
-            if attempts[a].phase == .forward, let extra = proxies[p].faultLatency { d += extra.sample(&proxyRng) }
-            engine.schedule(after: d, kind: EK.hopDone, target: Int32(a), data: Int64(attempts[a].gen))
+            if !beginProxyWork(a, p) { startNextAtProxy(p) }
         case .queued:
             attempts[a].atProxy = Int32(p)
             attempts[a].queuedAtProxy = true
@@ -266,32 +264,13 @@ extension TopologySimulation {
             if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass }
             let root = Int(attempts[a].root)
             if root >= 0 && calls[root].gen == attempts[a].rootGen { calls[root].hops += 1 }
-            startNextAtProxy(p)
+            // Its worker is freed by the pass's own `proxyFree` (ProxyWork.swift), not here.
         } else {
             metrics.hop(.wire, now - segStart, measuring: measuring)
             cpAdd(a, .wire); if traces.on { traceHop(a, .wire, proxy: -1, start: segStart) }
         }
         if attempts[a].phase == .forward { attempts[a].pos += 1 } else { attempts[a].pos -= 1 }
         advance(a)
-    }
-
-    /// A proxy worker is free: the next waiting attempt starts its traversal.
-    mutating func startNextAtProxy(_ p: Int) {
-        let now = engine.now
-        if let next = proxies[p].station.depart(at: now) {
-            let n = Int(next)
-            if now >= measureStart {
-                let wait = now - attempts[n].segStart
-                metrics.hop(.queue, wait, measuring: true)
-                metrics.roles[proxies[p].hop.rawValue].queueWait.record(wait)
-            }
-            cpAdd(n, .queue)
-            attempts[n].segStart = now
-            attempts[n].queuedAtProxy = false
-            var d = proxies[p].latency.sample(&proxyRng)
-            if attempts[n].phase == .forward, let extra = proxies[p].faultLatency { d += extra.sample(&proxyRng) }
-            engine.schedule(after: d, kind: EK.hopDone, target: Int32(n), data: Int64(attempts[n].gen))
-        }
     }
 
     // MARK: - At the app
@@ -506,11 +485,9 @@ extension TopologySimulation {
         }
         if att.atProxy >= 0, proxies[Int(att.atProxy)].up {
             let p = Int(att.atProxy)
-            if att.queuedAtProxy {
-                _ = proxies[p].station.withdraw(Int64(a), at: now)
-            } else {
-                startNextAtProxy(p) // its worker is free again
-            }
+            // A try that waited for a worker leaves the queue; one in its pass leaves its
+            // worker to finish the CPU work already under way (ProxyWork.swift).
+            if att.queuedAtProxy { _ = proxies[p].station.withdraw(Int64(a), at: now) }
             attempts[a].atProxy = -1
         }
         if att.phase == .pending { unlinkPending(a) }

@@ -43,6 +43,9 @@ public struct TopologySimulation: Sendable {
         static let lifecycle: Int32 = 16
         /// A new mesh connection's TCP and TLS handshakes are over (MeshConnections.swift).
         static let handshakeDone: Int32 = 17
+        /// A proxy pass's CPU work is done: its worker takes the next waiting try
+        /// (ProxyWork.swift). Target: the proxy; data: its epoch.
+        static let proxyFree: Int32 = 18
     }
 
     enum Phase: UInt8 {
@@ -214,6 +217,10 @@ public struct TopologySimulation: Sendable {
         var hop: HopKind
         var up = true
         var cpuPerPass: Double
+        /// Worker time one pass holds (ProxyWork.swift), ns.
+        var workerHold: SimTime
+        /// Bumped when the proxy crashes: releases scheduled before it are void.
+        var epoch: UInt32 = 0
         /// The load balancer in front of a shared replica has marked it down (Endpoints.swift).
         var lbDown = false
         var lbFailures: Int32 = 0
@@ -326,7 +333,8 @@ public struct TopologySimulation: Sendable {
         }
         proxies = model.proxies.map { p in
             ProxyState(station: Station(workers: p.profile.workers, capacity: p.profile.queue),
-                       latency: p.profile.latency, hop: p.hop, cpuPerPass: p.profile.cpuPerRequest / 2)
+                       latency: p.profile.latency, hop: p.hop, cpuPerPass: p.profile.cpuPerRequest / 2,
+                       workerHold: SimTime((p.profile.workerSecondsPerPass * 1e9).rounded()))
         }
         policies = [model.meshPolicy, model.gatewayPolicy, model.defaultClientPolicy] + model.clientPolicy
         upstreamSlot = Array(repeating: -1, count: model.enforcerCount * scenario.services.count)
@@ -492,6 +500,7 @@ public struct TopologySimulation: Sendable {
             case EK.connectTimeout: connectTimedOut(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             case EK.lifecycle: lifecycleStep(Int(e.target), e.data)
             case EK.handshakeDone: handshakeDone(Int(e.target), UInt32(truncatingIfNeeded: e.data))
+            case EK.proxyFree: proxyFree(Int(e.target), UInt32(truncatingIfNeeded: e.data))
             default: fatalError("unknown event kind \(e.kind)")
             }
         }

@@ -65,6 +65,10 @@ extension TopologySimulation {
             return (E.instance(calls[c].lastInstance), TrajectoryOutcome.current)
         case EK.arrival, EK.clientSend:
             return (E.source(e.target), TrajectoryOutcome.current)
+        case EK.proxyFree:
+            let p = Int(e.target)
+            guard proxies[p].epoch == gen else { return (E.none, TrajectoryOutcome.superseded) }
+            return (E.proxy(e.target), TrajectoryOutcome.current)
         case EK.faultStart, EK.faultEnd:
             return (E.fault(e.target), TrajectoryOutcome.current)
         case EK.certRotate, EK.recover:

@@ -60,7 +60,7 @@ final class CitationCoverageTests: XCTestCase {
             ("istio-1.20", "proxy.latency"), ("istio-1.12", "proxy.latency"), ("istio-ambient", "proxy.latency"),
             ("istio-1.24", "proxy.cpuPerRequest"), ("istio-1.24", "proxy.memoryMB"),
             ("istio-1.12", "proxy.cpuPerRequest"), ("istio-ambient", "waypoint.cpuPerRequest"),
-            ("linkerd", "proxy.memoryMB"), ("linkerd", "certificates.ttl"), ("kong", "gateway.cpuPerRequest"),
+            ("linkerd-2.11", "proxy.memoryMB"), ("linkerd-2.11", "proxy.latency"), ("linkerd-2.10", "proxy.latency"), ("linkerd", "certificates.ttl"), ("kong", "gateway.cpuPerRequest"),
             ("kong", "policies.timeout"), ("aws-api-gateway", "throttle"), ("apigee", "policies.timeout"),
             ("azure-apim", "maxTimeout"), ("consul-envoy", "certificates.ttl"),
         ]

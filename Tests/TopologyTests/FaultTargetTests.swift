@@ -29,9 +29,9 @@ final class FaultTargetTests: XCTestCase {
 
     /// 100 ms more at both gateway replicas for the whole run: every request's latency is the
     /// 2 ms service, the gateway's sub-millisecond traversals and wires, plus 100 ms once (the
-    /// fault delays the request's way in, not its response). The added time holds a gateway
-    /// worker like the proxy's own latency, so the replicas get unlimited workers here: with
-    /// the preset's few, 100/s × 100 ms = 10 busy workers would queue.
+    /// fault delays the request's way in, not its response). The added time does not hold a
+    /// gateway worker (only a pass's CPU does, ProxyWork.swift); the replicas get unlimited
+    /// workers anyway, so that nothing else is measured here.
     func testLatencyAtTheGateway() throws {
         let m = try Self.run("{ name: t, kind: gateway, preset: envoy-gateway, replicas: 2, gateway: { workers: unlimited } }",
                              faults: "{ at: 0s, kind: latency, target: gateway, add: const(100ms) }")
