@@ -71,12 +71,21 @@ extension Reports {
     /// detection ejected, and the most requests one proxy had in progress upstream.
     public static func proxiesCSV(_ r: Runner.Result) -> String {
         var out = csvLine(["topology", "role", "instances", "traversals", "utilization", "queue_p99_ms",
-                           "overflows", "ejections", "connections_max"])
+                           "overflows", "ejections", "connections_max", "cpu_cores_mean", "cpu_cores_max",
+                           "memory_mb"])
+        let seconds = max(1e-9, Nanos.toSeconds(r.scenario.duration))
         let countDecimals = r.scenario.replications > 1 ? 1 : 0
         for t in r.topologies {
             for role in roles {
-                let instances = t.model.proxies.filter { $0.hop == role }.count
+                let members = t.model.proxies.indices.filter { t.model.proxies[$0].hop == role }
+                let instances = members.count
                 guard instances > 0 else { continue }
+                // One proxy's CPU: its passes in the measured period × its CPU per pass (half
+                // its CPU per request), over the period; the busiest is what benchmarks that
+                // report "the max of any single proxy" compare (linkerd.io 2021).
+                func cores(_ m: TopologyMetrics, _ p: Int) -> Double {
+                    Double(m.proxyPasses[p]) * t.model.proxies[p].profile.cpuPerRequest / 2 / seconds
+                }
                 let h = role.rawValue
                 func mean(_ f: (TopologyMetrics) -> Double) -> Double { finiteMean(t.runs.map(f)) }
                 out += csvLine([
@@ -87,6 +96,9 @@ extension Reports {
                     fmt(mean { Double($0.roles[h].overflows) }, countDecimals),
                     fmt(mean { Double($0.roles[h].ejections) }, countDecimals),
                     fmt(mean { Double($0.roles[h].connectionsMax) }, countDecimals),
+                    fmt(mean { m in members.map { cores(m, $0) }.reduce(0, +) / Double(instances) }, 4),
+                    fmt(mean { m in members.map { cores(m, $0) }.max() ?? 0 }, 4),
+                    fmt(members.map { t.model.proxies[$0].profile.memoryMB }.reduce(0, +) / Double(instances), 1),
                 ])
             }
         }

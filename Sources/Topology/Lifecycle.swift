@@ -261,7 +261,7 @@ extension TopologySimulation {
             let hop = proxies[p].hop
             metrics.hop(hop, now - segStart, measuring: measuring)
             cpAdd(a, hop); if traces.on { traceHop(a, hop, proxy: p, start: segStart) }
-            if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass }
+            if measuring { metrics.proxyCPUSeconds += proxies[p].cpuPerPass; metrics.proxyPasses[p] += 1 }
             let root = Int(attempts[a].root)
             if root >= 0 && calls[root].gen == attempts[a].rootGen { calls[root].hops += 1 }
             // Its worker is freed by the pass's own `proxyFree` (ProxyWork.swift), not here.

@@ -117,6 +117,10 @@ public struct TopologyMetrics: Sendable {
     public var latency = LatencyStats()
     public var hops: [HopStats] = HopKind.allCases.map { _ in HopStats() }
     public var proxyCPUSeconds = 0.0
+    /// Passes (one direction through a proxy) per proxy process, indexed like the compiled
+    /// model's `proxies`, in the measured period: each proxy's CPU is its passes × its
+    /// CPU per pass (proxies.csv's per-proxy CPU).
+    public var proxyPasses: [Int]
     /// Calls at any depth that failed after their retries.
     public var callFailures = 0
     public var ejections = 0
@@ -159,6 +163,7 @@ public struct TopologyMetrics: Sendable {
         windows = FixedWindows(origin: scenario.warmup, width: scenario.window, count: n) { Window() }
         proxies = model.proxyCount
         proxyMemoryMB = model.proxyMemoryMB
+        proxyPasses = Array(repeating: 0, count: model.proxies.count)
         services = scenario.services.map { _ in ServiceStats() }
         criticalPath = Array(repeating: 0, count: HopKind.allCases.count + scenario.services.count)
         var spans: [(SimTime, SimTime)] = scenario.expectations.compactMap { e in e.window.map { ($0.start, $0.end) } }

@@ -129,6 +129,36 @@ final class ServiceReportTests: XCTestCase {
             XCTAssertTrue(text.contains("bad.yaml:8:8: error: unknown metric 'attempts' ('attempts' is per service"), text)
         }
     }
+
+    /// proxies.csv's per-proxy CPU and memory at a published load: Istio 1.24's sidecar
+    /// costs 0.20 vCPU per 1000 rps (istio.io 1.24). A client pod calling one echo pod at
+    /// 1000/s puts 1000 requests/s through each of the two sidecars (both directions), so
+    /// each uses 1000 × 0.2 ms = 0.20 cores: mean and max 0.20, within the Poisson count's
+    /// 4 sd over 60 s (4 × √60,000 / 60,000 = 1.6%). Memory: the preset's 60 MB per sidecar.
+    func testProxiesCSVShowsPerProxyCPUAndMemoryAtThePublishedLoad() throws {
+        let r = try Self.run("""
+            scenario: per-proxy-cpu
+            duration: 60s
+            warmup: 0s
+            cluster: { nodes: 2 }
+            services:
+              echo: { replicas: 1, workers: unlimited, service_time: const(100us) }
+            traffic:
+              - { name: fortio, from: internal, to: echo, rate: 1000/s }
+            topologies:
+              - { name: istio, kind: sidecar, preset: istio-1.24 }
+            """)
+        let rows = Self.rows(Reports.proxiesCSV(r))
+        let header = rows[0]
+        let sidecar = try XCTUnwrap(rows.first { $0.count > 1 && $0[1] == "sidecar" })
+        func col(_ name: String) throws -> Double {
+            try XCTUnwrap(Double(sidecar[try XCTUnwrap(header.firstIndex(of: name), name)]), name)
+        }
+        XCTAssertEqual(try col("instances"), 2)
+        XCTAssertEqual(try col("cpu_cores_mean"), 0.20, accuracy: 0.20 * 0.016)
+        XCTAssertEqual(try col("cpu_cores_max"), 0.20, accuracy: 0.20 * 0.016)
+        XCTAssertEqual(try col("memory_mb"), 60)
+    }
 }
 
 private func XCTAssertEqual(_ a: Int, _ b: Int, accuracy: Int, _ message: String = "",
