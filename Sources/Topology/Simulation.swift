@@ -334,7 +334,9 @@ public struct TopologySimulation: Sendable {
         proxies = model.proxies.map { p in
             ProxyState(station: Station(workers: p.profile.workers, capacity: p.profile.queue),
                        latency: p.profile.latency, hop: p.hop, cpuPerPass: p.profile.cpuPerRequest / 2,
-                       workerHold: SimTime((p.profile.workerSecondsPerPass * 1e9).rounded()))
+                       // Unlimited workers: nothing ever waits for one, so no release is scheduled.
+                       workerHold: p.profile.workers == unlimited ? 0
+                           : SimTime((p.profile.workerSecondsPerPass * 1e9).rounded()))
         }
         policies = [model.meshPolicy, model.gatewayPolicy, model.defaultClientPolicy] + model.clientPolicy
         upstreamSlot = Array(repeating: -1, count: model.enforcerCount * scenario.services.count)
