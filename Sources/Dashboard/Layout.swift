@@ -281,7 +281,10 @@ struct Painter {
         var row = y + 1
         let last = y + rows - 1
         if rows > 4 {
-            grid.put(Fmt.padRight("hop", nameW) + Fmt.padLeft("x/req", traversalW) + Fmt.padLeft("mean ms", msW),
+            // ms/req is the hop's time on the critical path per request, so the column sums to
+            // the `sum` line and each share is its ms/req over that sum (the per-pass mean, which
+            // counts passes off the critical path too, is in the detail overlay).
+            grid.put(Fmt.padRight("hop", nameW) + Fmt.padLeft("x/req", traversalW) + Fmt.padLeft("ms/req", msW),
                      x: x + 1, y: row, role: .muted)
             grid.put("share", x: x + 1 + nameW + traversalW + msW + 1, y: row, role: .muted)
             row += 1
@@ -295,7 +298,8 @@ struct Painter {
             }
             var cx = grid.put(Fmt.padRight(Fmt.clip(hop.name, nameW - 1, unicode: g.unicode), nameW), x: x + 1, y: row, role: .header)
             cx = grid.put(Fmt.padLeft(Fmt.fixed(hop.traversalsPerRequest, 1), traversalW), x: cx, y: row)
-            cx = grid.put(Fmt.padLeft(Fmt.ms(hop.meanMs), msW), x: cx, y: row)
+            let perRequest = hop.criticalMs.isFinite ? hop.criticalMs : hop.traversalsPerRequest * hop.meanMs
+            cx = grid.put(Fmt.padLeft(Fmt.ms(perRequest), msW), x: cx, y: row)
             cx += 1
             let n = maxShare > 0 ? Int((hop.share / maxShare * Double(barW)).rounded()) : 0
             let isTop = hop.share == maxShare
@@ -696,7 +700,7 @@ struct Painter {
         line("layout", Fmt.plural(t.layout.nodes.count, "node", "nodes") + ", " + Fmt.plural(pods, "pod", "pods") + ", "
              + Fmt.plural(t.layout.waypoints.count, "waypoint", "waypoints") + ", mTLS \(t.layout.mtls.rawValue)")
         gap = true
-        line("hop", "x/req   mean ms   share of critical path")
+        line("hop", "x/req   ms/pass   share of critical path")
         for hop in t.hops {
             line("  " + hop.name, Fmt.padLeft(Fmt.fixed(hop.traversalsPerRequest, 1), 5) + "   "
                  + Fmt.padLeft(Fmt.ms(hop.meanMs), 7) + "   " + Fmt.padLeft(Fmt.fixed(hop.share * 100, 1) + "%", 6))
