@@ -21,6 +21,7 @@ the same table (topsim's outputs are byte-identical for a seed).
 
 Usage: tools/validation-table.py TOPSIM [--doc docs/validation.md]
                                         [--figures docs/calibration-fit/head-to-head.json]
+                                        [--scenarios DIR]...   (instead of the two above)
        (`make validation-table`)
 Exit status: 0 written; 1 a run failed; 2 bad input (missing file, markers or column).
 Standard library only.
@@ -37,7 +38,11 @@ import tempfile
 BEGIN = "<!-- VALIDATION TABLE BEGIN -->"
 END = "<!-- VALIDATION TABLE END -->"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SEARCH = ["scenarios/validation/head-to-head", "validation-pending"]
+# Where scenarios are looked for, in order, and what being there means.
+SEARCH = [
+    ("scenarios/validation/head-to-head", "checked by `topsim check scenarios/`"),
+    ("validation-pending", "pending, not in `make test`"),
+]
 
 # Expression metric -> summary.csv column (docs/outputs.md).
 COLUMNS = {
@@ -52,23 +57,23 @@ class InputError(Exception):
     pass
 
 
-def locate(name):
-    """(path relative to the repository, 'checked' | 'pending') of a scenario file."""
-    for d, state in zip(SEARCH, ("checked", "pending")):
-        rel = os.path.join(d, name)
-        if os.path.exists(os.path.join(ROOT, rel)):
-            return rel, state
-    raise InputError(f"{name}: not in {' or '.join(SEARCH)}")
+def locate(name, search):
+    """(path as shown, path to open, what its directory means) of a scenario file."""
+    for d, state in search:
+        full = os.path.join(ROOT, d) if not os.path.isabs(d) else d
+        if os.path.exists(os.path.join(full, name)):
+            return os.path.join(d, name), os.path.join(full, name), state
+    raise InputError(f"{name}: not in {' or '.join(d for d, _ in search)}")
 
 
-def run(topsim, rel):
+def run(topsim, path):
     """summary.csv of one run as {topology: row}."""
     with tempfile.TemporaryDirectory() as out:
-        p = subprocess.run([topsim, "run", os.path.join(ROOT, rel), "--out", out],
+        p = subprocess.run([topsim, "run", path, "--out", out],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if p.returncode != 0:
             sys.stderr.write(p.stderr)
-            raise RuntimeError(f"{topsim} run {rel}: exit status {p.returncode}")
+            raise RuntimeError(f"{topsim} run {path}: exit status {p.returncode}")
         with open(os.path.join(out, "summary.csv"), newline="") as f:
             return {row["topology"]: row for row in csv.DictReader(f)}
 
@@ -152,7 +157,7 @@ def unit(v, u):
     return f"{num(v)} {u}" if v is not None and not (isinstance(v, float) and math.isnan(v)) else num(v)
 
 
-def table(figures_path, topsim):
+def table(figures_path, topsim, search):
     with open(figures_path) as f:
         doc = json.load(f)
     runs, states = {}, {}
@@ -161,8 +166,8 @@ def table(figures_path, topsim):
         for fig in pub["figures"]:
             name = fig["scenario"]
             if name not in runs:
-                rel, state = locate(name)
-                runs[name], states[name] = run(topsim, rel), (rel, state)
+                shown_path, path, state = locate(name, search)
+                runs[name], states[name] = run(topsim, path), (shown_path, state)
             value = evaluate(fig["simulated"], runs[name])
             ok, tol_text = within(value, fig.get("published"), fig["tolerance"], fig["unit"])
             published = fig.get("published")
@@ -189,8 +194,7 @@ def table(figures_path, topsim):
         "",
     ]
     for name, (rel, state) in sorted(states.items()):
-        where = "checked by `topsim check scenarios/`" if state == "checked" else "pending, not in `make test`"
-        out.append(f"- `{rel}` ({where})")
+        out.append(f"- `{rel}` ({state})")
     return "\n".join(out) + "\n"
 
 
@@ -203,11 +207,15 @@ def main(argv):
     doc_path = os.path.join(ROOT, "docs/validation.md")
     figures = os.path.join(ROOT, "docs/calibration-fit/head-to-head.json")
     rest = args[1:]
+    search = []
     while rest:
         if rest[0] == "--doc" and len(rest) > 1:
             doc_path, rest = rest[1], rest[2:]
         elif rest[0] == "--figures" and len(rest) > 1:
             figures, rest = rest[1], rest[2:]
+        elif rest[0] == "--scenarios" and len(rest) > 1:
+            search.append((os.path.abspath(rest[1]), "from " + rest[1]))
+            rest = rest[2:]
         else:
             sys.stderr.write(f"error: unknown argument '{rest[0]}'\n{__doc__}")
             return 2
@@ -216,7 +224,7 @@ def main(argv):
             text = f.read()
         if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
             raise InputError(f"{doc_path}: needs one '{BEGIN}' before one '{END}'")
-        generated = table(figures, topsim)
+        generated = table(figures, topsim, search or SEARCH)
     except InputError as e:
         sys.stderr.write(f"error: {e}\n")
         return 2
