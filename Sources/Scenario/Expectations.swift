@@ -218,16 +218,8 @@ enum ExpectationParser {
                 case .success(let q): rhs = .value(q)
                 }
             }
-        } else if case .word = tokens[i].tok {
-            let right: Side
-            switch parseSide() {
-            case .failure(let e): return .failure(e)
-            case .success(let s): right = s
-            }
-            if let e = checkDimension(right.ref, at: right.offset) { return .failure(e) }
-            rhs = .metric(right.ref)
-            rhsMinus = right.minus
-        } else if tokens[i].tok == .lparen {
+        } else if tokens[i].tok == .lparen || { if case .word = tokens[i].tok { return true }; return false }() {
+            // `b.p50`, `b.p50 - c.p50` or `(b.p50 - c.p50)`
             let right: Side
             switch parseSide() {
             case .failure(let e): return .failure(e)
