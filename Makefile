@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 600
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 
-.PHONY: all deps slurm-deps browser-deps term-deps man-deps pydeps build run test bench fuzz clean man install
+.PHONY: all deps slurm-deps browser-deps term-deps man-deps pydeps build run test bench fuzz clean man install validation-table
 
 all: build
 
@@ -70,7 +70,7 @@ run: deps
 test: deps slurm-deps browser-deps term-deps man-deps pydeps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
-	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml)
+	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml scenarios/*/*/*.yaml validation-pending/*.yaml)
 	$(TEST_BIN) check scenarios/ --junit .build-test/topsim-check.xml
 	./Tests/Slurm/run.sh $(TEST_BIN)
 
@@ -84,6 +84,11 @@ fuzz: deps
 # topsim.1 from the binary's own option definitions (Tests/CLITests checks it is current).
 man: build
 	$(BIN) --experimental-dump-help | python3 tools/manpage.py > topsim.1
+
+# docs/validation.md's published-vs-simulated table: runs every head-to-head scenario
+# named in docs/calibration-fit/head-to-head.json (tools/validation-table.py, stdlib only).
+validation-table: build
+	python3 tools/validation-table.py $(BIN)
 
 install: build
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \

@@ -88,6 +88,7 @@ public enum ExpectationCheck {
 
     static func evaluate(_ e: Expectation, text: String, lhs: String, rhs: String?,
                          result: Runner.Result) -> ExpectationOutcome {
+        if e.hasArithmetic { return evaluateArithmetic(e, text: text, lhs: lhs, rhs: rhs, result: result) }
         let s = result.scenario
         func summary(_ topology: String, _ ref: MetricRef) -> ReplicationSummary {
             // The parser only accepts names of the scenario's topologies and services.
@@ -135,6 +136,94 @@ public enum ExpectationCheck {
                 expectedText: "\(lhs)\(e.lhs.service.map { ":" + $0 } ?? "").\(metric.name) \(e.op.rawValue) "
                     + "\(rhs!)\(ref.service.map { ":" + $0 } ?? "").\(ref.metric.name)")
         }
+    }
+}
+
+extension ExpectationCheck {
+    /// A difference (`a.p50 - b.p50`) or a factor (`1.5 * b.p99`). Each side is computed per
+    /// replication (replication k of every topology shares its seed), then summarised: the
+    /// mean decides, as for plain lines, and the half-width is the one of the per-replication
+    /// differences, which common random numbers keep narrower than the two sides' own.
+    static func evaluateArithmetic(_ e: Expectation, text: String, lhs: String, rhs: String?,
+                                   result: Runner.Result) -> ExpectationOutcome {
+        let s = result.scenario
+        let metric = e.lhs.metric
+        func topologyName(_ ref: MetricRef, bound: String?) -> String {
+            // A difference names its topologies; `*` (a factor's only wildcard) is bound by expand.
+            if case .named(let n) = ref.topology { return n }
+            return bound!
+        }
+        func topology(_ name: String) -> Runner.TopologyResult {
+            // The parser only accepts names of the scenario's topologies and services.
+            result.topologies.first { $0.spec.name == name }!
+        }
+        func values(_ ref: MetricRef, _ name: String) -> [Double] {
+            let service = ref.service.flatMap { s.serviceIndex(named: $0) }
+            return topology(name).runs.map { measure(ref.metric, $0, scenario: s, window: e.window, service: service) }
+        }
+        func gap(_ ref: MetricRef, _ name: String) -> String? {
+            let t = topology(name)
+            if let svc = ref.service, let k = s.serviceIndex(named: svc) {
+                return t.runs.allSatisfy({ measureService(ref.metric, $0.services[k]).isNaN })
+                    ? "no data: \(name):\(svc).\(ref.metric.name) has no samples" : nil
+            }
+            return missingData(ref.metric, t, scenario: s, window: e.window)
+        }
+        func label(_ ref: MetricRef, _ name: String) -> String {
+            "\(name)\(ref.service.map { ":" + $0 } ?? "").\(ref.metric.name)"
+        }
+        var terms: [(MetricRef, String)] = [(e.lhs, topologyName(e.lhs, bound: lhs))]
+        if let m = e.lhsMinus { terms.append((m, topologyName(m, bound: lhs))) }
+        if case .metric(let r) = e.rhs {
+            terms.append((r, topologyName(r, bound: rhs)))
+            if let m = e.rhsMinus { terms.append((m, topologyName(m, bound: rhs))) }
+        }
+        if let why = terms.lazy.compactMap({ gap($0.0, $0.1) }).first {
+            return ExpectationOutcome(
+                expectation: e, text: text, lhsTopology: lhs, rhsTopology: rhs, lhs: ReplicationSummary([]), rhs: nil,
+                expected: nil, passed: false, problem: why, measuredText: "no data", expectedText: "")
+        }
+        func side(_ a: (MetricRef, String), minus b: (MetricRef, String)?, times f: Double) -> [Double] {
+            let va = values(a.0, a.1)
+            guard let b else { return va.map { f * $0 } }
+            return zip(va, values(b.0, b.1)).map { f * ($0 - $1) }
+        }
+        let leftTerm = terms[0]
+        let leftMinus = e.lhsMinus.map { _ in terms[1] }
+        let l = ReplicationSummary(side(leftTerm, minus: leftMinus, times: 1))
+        let leftText = label(leftTerm.0, leftTerm.1) + (leftMinus.map { " - " + label($0.0, $0.1) } ?? "")
+        let reps = s.replications
+        switch e.rhs {
+        case .value(let q):
+            let b = q.reportValue
+            let f = CheckUnits.format([l.mean, b], halfWidths: [l.halfWidth], metric: metric)
+            let measured = (reps > 1 ? "\(f.values[0]) ± \(f.halfWidths[0])" : f.values[0]) + " (\(leftText))"
+            return ExpectationOutcome(
+                expectation: e, text: text, lhsTopology: lhs, rhsTopology: nil, lhs: l, rhs: nil,
+                expected: b, passed: holds(e.op, l.mean, b), problem: nil,
+                measuredText: measured, expectedText: "\(e.op.rawValue) \(f.values[1])")
+        case .metric:
+            let first = e.lhsMinus == nil ? 1 : 2
+            let rightTerm = terms[first]
+            let rightMinus = e.rhsMinus.map { _ in terms[first + 1] }
+            let r = ReplicationSummary(side(rightTerm, minus: rightMinus, times: e.factor))
+            let f = CheckUnits.format([l.mean, r.mean], halfWidths: [l.halfWidth, r.halfWidth], metric: metric)
+            let one = { (i: Int) in reps > 1 ? "\(f.values[i]) ± \(f.halfWidths[i])" : f.values[i] }
+            var rightText = label(rightTerm.0, rightTerm.1) + (rightMinus.map { " - " + label($0.0, $0.1) } ?? "")
+            if e.factor != 1 {
+                rightText = "\(fmtFactor(e.factor)) * " + (rightMinus == nil ? rightText : "(\(rightText))")
+            }
+            return ExpectationOutcome(
+                expectation: e, text: text, lhsTopology: lhs, rhsTopology: rhs, lhs: l, rhs: r,
+                expected: nil, passed: holds(e.op, l.mean, r.mean), problem: nil,
+                measuredText: "\(one(0)) vs \(one(1))",
+                expectedText: "\(leftText) \(e.op.rawValue) \(rightText)")
+        }
+    }
+
+    /// `1.5`, `2`, `0.25`: the factor as written, without float noise.
+    static func fmtFactor(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
     }
 }
 

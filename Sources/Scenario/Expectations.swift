@@ -8,9 +8,10 @@ struct ExpectationError: Error {
     var suggestion: String?
 }
 
-/// `TOPOLOGY.METRIC [in [START, END]] OP (VALUE | TOPOLOGY.METRIC) [in [START, END]]`.
+/// `SIDE [in [START, END]] OP (VALUE | [FACTOR *] SIDE) [in [START, END]]`; SIDE is
+/// `TOPOLOGY.METRIC` or `TOPOLOGY.METRIC - TOPOLOGY.METRIC`, in parentheses after a factor.
 enum ExpectationParser {
-    enum Tok: Equatable { case word(String), op(CompareOp), open, close, comma }
+    enum Tok: Equatable { case word(String), op(CompareOp), open, close, comma, lparen, rparen, minus, times }
     struct Token { var tok: Tok; var offset: Int }
 
     static func tokenize(_ s: String) -> Result<[Token], ExpectationError> {
@@ -18,7 +19,7 @@ enum ExpectationParser {
         let cs = Array(s)
         var i = 0
         func isWordChar(_ c: Character) -> Bool {
-            !(c.isWhitespace || "<>=![],".contains(c))
+            !(c.isWhitespace || "<>=![],()".contains(c))
         }
         while i < cs.count {
             let c = cs[i]
@@ -26,6 +27,8 @@ enum ExpectationParser {
             if c == "[" { out.append(Token(tok: .open, offset: i)); i += 1; continue }
             if c == "]" { out.append(Token(tok: .close, offset: i)); i += 1; continue }
             if c == "," { out.append(Token(tok: .comma, offset: i)); i += 1; continue }
+            if c == "(" { out.append(Token(tok: .lparen, offset: i)); i += 1; continue }
+            if c == ")" { out.append(Token(tok: .rparen, offset: i)); i += 1; continue }
             if "<>=!".contains(c) {
                 var j = i
                 while j < cs.count, "<>=!".contains(cs[j]) { j += 1 }
@@ -38,7 +41,10 @@ enum ExpectationParser {
             }
             var j = i
             while j < cs.count, isWordChar(cs[j]) { j += 1 }
-            out.append(Token(tok: .word(String(cs[i..<j])), offset: i)); i = j
+            // '-' and '*' stand apart (`a.p50 - b.p50`, `1.5 * b.p99`): glued to a word they
+            // are part of it (`-5ms`, `*.p99`, a topology named `istio-1.12`).
+            let w = String(cs[i..<j])
+            out.append(Token(tok: w == "-" ? .minus : w == "*" ? .times : .word(w), offset: i)); i = j
         }
         return .success(out)
     }
@@ -52,19 +58,88 @@ enum ExpectationParser {
         }
         var i = 0
         let end = text.count
+        func here() -> Int { i < tokens.count ? tokens[i].offset : end }
         func fail(_ m: String, _ off: Int? = nil, _ sug: String? = nil) -> Result<Expectation, ExpectationError> {
-            .failure(ExpectationError(message: m, offset: off ?? (i < tokens.count ? tokens[i].offset : end), suggestion: sug))
+            .failure(ExpectationError(message: m, offset: off ?? here(), suggestion: sug))
         }
         let form = "write TOPOLOGY.METRIC OP VALUE, e.g. \"mesh.p99 < 60ms\""
         guard !tokens.isEmpty else { return fail("an empty expectation; \(form)", 0) }
-
-        guard case .word(let lw) = tokens[0].tok else { return fail("an expectation starts with TOPOLOGY.METRIC; \(form)", 0) }
-        let lhs: MetricRef
-        switch ref(lw, at: tokens[0].offset, topologies: topologies, services: services) {
-        case .failure(let e): return .failure(e)
-        case .success(let r): lhs = r
+        switch tokens[0].tok {
+        case .word, .lparen: break
+        default: return fail("an expectation starts with TOPOLOGY.METRIC; \(form)", 0)
         }
-        i = 1
+        if case .word(let w) = tokens[0].tok, looksNumeric(w), tokens.count > 1, tokens[1].tok == .times {
+            return fail("a factor scales the right-hand side: write \"a.p99 <= 2 * b.p99\", not a product on the left", 0)
+        }
+
+        /// `REF`, `REF - REF` or `( REF - REF )`: one side of the comparison.
+        struct Side { var ref: MetricRef; var minus: MetricRef?; var parenthesised: Bool; var offset: Int; var text: String }
+        let chars = Array(text)
+        func parseSide() -> Result<Side, ExpectationError> {
+            let start = here()
+            var paren = false
+            if i < tokens.count, tokens[i].tok == .lparen { paren = true; i += 1 }
+            guard i < tokens.count, case .word(let w) = tokens[i].tok else {
+                return .failure(ExpectationError(message: "expected TOPOLOGY.METRIC; \(form)", offset: here()))
+            }
+            let firstOffset = tokens[i].offset
+            var sideEnd = firstOffset + w.count
+            let first: MetricRef
+            switch ref(w, at: firstOffset, topologies: topologies, services: services) {
+            case .failure(let e): return .failure(e)
+            case .success(let r): first = r
+            }
+            i += 1
+            var minus: MetricRef?
+            if i < tokens.count, tokens[i].tok == .minus {
+                i += 1
+                guard i < tokens.count, case .word(let w2) = tokens[i].tok else {
+                    return .failure(ExpectationError(message: "missing TOPOLOGY.METRIC after '-'", offset: here()))
+                }
+                let off2 = tokens[i].offset
+                if looksNumeric(w2) {
+                    return .failure(ExpectationError(
+                        message: "'-' subtracts one TOPOLOGY.METRIC from another, not a value ('\(w2)'); "
+                            + "for a margin compare the difference with it, e.g. \"a.p50 - b.p50 < \(w2)\"",
+                        offset: off2))
+                }
+                let second: MetricRef
+                switch ref(w2, at: off2, topologies: topologies, services: services) {
+                case .failure(let e): return .failure(e)
+                case .success(let r): second = r
+                }
+                i += 1
+                if second.metric.dimension != first.metric.dimension {
+                    return .failure(ExpectationError(
+                        message: "cannot subtract \(second.metric.name) (\(describe(second.metric.dimension))) "
+                            + "from \(first.metric.name) (\(describe(first.metric.dimension)))", offset: off2))
+                }
+                if first.topology == .all || second.topology == .all {
+                    return .failure(ExpectationError(
+                        message: "'*' (every topology) cannot be part of a difference: name both topologies, "
+                            + "e.g. \"mesh.p50 - direct.p50 < 2ms\"",
+                        offset: first.topology == .all ? firstOffset : off2))
+                }
+                sideEnd = off2 + w2.count
+                minus = second
+            }
+            if paren {
+                guard i < tokens.count, tokens[i].tok == .rparen else {
+                    return .failure(ExpectationError(message: "missing ')' to close the '('", offset: here()))
+                }
+                sideEnd = tokens[i].offset + 1
+                i += 1
+            }
+            return .success(Side(ref: first, minus: minus, parenthesised: paren, offset: start,
+                                 text: String(chars[start..<sideEnd])))
+        }
+
+        let left: Side
+        switch parseSide() {
+        case .failure(let e): return .failure(e)
+        case .success(let s): left = s
+        }
+        let lhs = left.ref
         var window: TimeWindow?
         func parseWindow() -> ExpectationError? {
             // `in [START, END]`
@@ -97,50 +172,94 @@ enum ExpectationParser {
         if i < tokens.count, tokens[i].tok == .word("in") {
             if let e = parseWindow() { return .failure(e) }
         }
-        guard i < tokens.count else { return fail("missing a comparison after '\(lw)'; \(form)") }
+        guard i < tokens.count else { return fail("missing a comparison after '\(left.text)'; \(form)") }
         guard case .op(let op) = tokens[i].tok else {
-            if case .word(let w) = tokens[i].tok, let c = w.first, "+-*/".contains(c) { return fail(Self.noArithmetic) }
+            if tokens[i].tok == .times {
+                return fail("a factor scales the right-hand side: write \"a.p99 <= 2 * b.p99\", not a product on the left")
+            }
+            if isArithmetic(tokens[i].tok) { return fail(Self.noArithmetic) }
             return fail("expected a comparison (< <= > >= == !=); \(form)")
         }
         i += 1
-        guard i < tokens.count, case .word(let rw) = tokens[i].tok else {
-            return fail("missing a value or TOPOLOGY.METRIC after '\(op.rawValue)'")
-        }
+        guard i < tokens.count else { return fail("missing a value or TOPOLOGY.METRIC after '\(op.rawValue)'") }
         let rOff = tokens[i].offset
-        i += 1
         var rhs: ExpectationOperand
-        if looksNumeric(rw) {
-            switch quantity(rw, for: lhs.metric, at: rOff) {
-            case .failure(let e): return .failure(e)
-            case .success(let q): rhs = .value(q)
-            }
-        } else {
-            switch ref(rw, at: rOff, topologies: topologies, services: services) {
-            case .failure(let e): return .failure(e)
-            case .success(let r):
-                if r.metric.dimension != lhs.metric.dimension {
-                    return fail("cannot compare \(lhs.metric.name) (\(describe(lhs.metric.dimension))) "
-                        + "with \(r.metric.name) (\(describe(r.metric.dimension)))", rOff)
+        var rhsMinus: MetricRef?
+        var factor = 1.0
+        func checkDimension(_ r: MetricRef, at off: Int) -> ExpectationError? {
+            r.metric.dimension == lhs.metric.dimension ? nil : ExpectationError(
+                message: "cannot compare \(lhs.metric.name) (\(describe(lhs.metric.dimension))) "
+                    + "with \(r.metric.name) (\(describe(r.metric.dimension)))", offset: off)
+        }
+        if case .word(let rw) = tokens[i].tok, looksNumeric(rw) {
+            i += 1
+            if i < tokens.count, tokens[i].tok == .times {
+                // `FACTOR * SIDE`
+                guard let (v, unit) = Units.splitNumber(rw), unit.isEmpty, v.isFinite, v > 0 else {
+                    return fail("a factor is a positive plain number, e.g. 1.5 in \"a.p99 >= 1.5 * b.p99\", not '\(rw)'", rOff)
                 }
-                rhs = .metric(r)
+                factor = v
+                i += 1
+                let right: Side
+                switch parseSide() {
+                case .failure(let e): return .failure(e)
+                case .success(let s): right = s
+                }
+                if right.minus != nil && !right.parenthesised {
+                    return fail("after a factor, put the difference in parentheses: \"\(rw) * (a.p50 - b.p50)\"", right.offset)
+                }
+                if let e = checkDimension(right.ref, at: right.offset) { return .failure(e) }
+                rhs = .metric(right.ref)
+                rhsMinus = right.minus
+            } else {
+                if rw.contains("*") { return fail(Self.noArithmetic, rOff) }
+                switch quantity(rw, for: lhs.metric, at: rOff) {
+                case .failure(let e): return .failure(e)
+                case .success(let q): rhs = .value(q)
+                }
             }
+        } else if tokens[i].tok == .lparen || { if case .word = tokens[i].tok { return true }; return false }() {
+            // `b.p50`, `b.p50 - c.p50` or `(b.p50 - c.p50)`
+            let right: Side
+            switch parseSide() {
+            case .failure(let e): return .failure(e)
+            case .success(let s): right = s
+            }
+            if let e = checkDimension(right.ref, at: right.offset) { return .failure(e) }
+            rhs = .metric(right.ref)
+            rhsMinus = right.minus
+        } else {
+            return fail("missing a value or TOPOLOGY.METRIC after '\(op.rawValue)'")
         }
         if i < tokens.count, tokens[i].tok == .word("in") {
             if let e = parseWindow() { return .failure(e) }
         }
         guard i >= tokens.count else {
             // `a.p50 < b.p50 + 1ms`: say what is wrong rather than "unexpected".
-            if case .word(let w) = tokens[i].tok, let c = w.first, "+-*/".contains(c) { return fail(Self.noArithmetic) }
+            if isArithmetic(tokens[i].tok) { return fail(Self.noArithmetic) }
             return fail("unexpected text after the expectation")
         }
-        if window != nil, lhs.service != nil || { if case .metric(let r) = rhs { return r.service != nil }; return false }() {
+        var refs = [lhs] + [left.minus, rhsMinus].compactMap { $0 }
+        if case .metric(let r) = rhs { refs.append(r) }
+        if window != nil, refs.contains(where: { $0.service != nil }) {
             return fail("a window 'in [START, END]' applies to a topology's metrics, not a service's", 0)
         }
-        return .success(Expectation(text: text, lhs: lhs, op: op, rhs: rhs, window: window))
+        return .success(Expectation(text: text, lhs: lhs, op: op, rhs: rhs, window: window,
+                                    lhsMinus: left.minus, rhsMinus: rhsMinus, factor: factor))
     }
 
-    static let noArithmetic = "arithmetic is not supported in an expectation: compare TOPOLOGY.METRIC with one value "
-        + "or one other TOPOLOGY.METRIC (e.g. \"a.p50 < b.p50\", or \"a.p50 < 21ms\" for a fixed margin)"
+    /// A token that starts arithmetic this grammar does not have (`+ 1ms`, `/ 2`, `* 3` after a metric).
+    static func isArithmetic(_ t: Tok) -> Bool {
+        switch t {
+        case .minus, .times, .lparen, .rparen: return true
+        case .word(let w): return w.first.map { "+-*/".contains($0) } ?? false
+        default: return false
+        }
+    }
+
+    static let noArithmetic = "this arithmetic is not supported in an expectation: it may subtract one "
+        + "TOPOLOGY.METRIC from another and scale the right-hand side by a factor, with spaces around '-' and '*' "
+        + "(e.g. \"a.p50 - b.p50 < 1ms\", \"a.p99 >= 1.5 * b.p99\", \"a.p50 - c.p50 >= 2 * (b.p50 - c.p50)\")"
 
     static func looksNumeric(_ w: String) -> Bool {
         guard let c = w.first else { return false }
@@ -273,6 +392,10 @@ public enum SLOParser {
             return .failure(SLOSyntaxError(message: e.message, offset: shift(e.offset), suggestion: e.suggestion))
         case .success(var e):
             if case .metric = e.rhs {
+                return .failure(SLOSyntaxError(message: "an SLO compares a metric with a value, e.g. \"p99 < 200ms\"",
+                                               offset: lead))
+            }
+            if e.hasArithmetic {
                 return .failure(SLOSyntaxError(message: "an SLO compares a metric with a value, e.g. \"p99 < 200ms\"",
                                                offset: lead))
             }

@@ -659,22 +659,38 @@ public struct TimeWindow: Sendable, Equatable {
     public init(start: SimTime, end: SimTime) { self.start = start; self.end = end }
 }
 
-/// `TOPOLOGY.METRIC [in [START, END]] OP (VALUE | TOPOLOGY.METRIC) [in [START, END]]`.
+/// `SIDE [in [START, END]] OP (VALUE | [FACTOR *] SIDE) [in [START, END]]`, where SIDE is
+/// `TOPOLOGY.METRIC` or a difference `TOPOLOGY.METRIC - TOPOLOGY.METRIC` (parenthesised
+/// after a factor): e.g. `istio.p99 >= 1.5 * linkerd.p99`, or the added latency
+/// `istio.p50 - base.p50 >= 2 * (linkerd.p50 - base.p50)`.
 public struct Expectation: Sendable, Equatable {
     /// The line as written.
     public var text: String
     public var lhs: MetricRef
+    /// `lhs - lhsMinus`: what the left side subtracts (nil: the left side is `lhs` alone).
+    /// Same dimension as `lhs`; never `*` (a difference names its topologies).
+    public var lhsMinus: MetricRef?
     public var op: CompareOp
     public var rhs: ExpectationOperand
+    /// `rhs - rhsMinus` when the right side is a metric difference (nil otherwise).
+    public var rhsMinus: MetricRef?
+    /// Multiplies a metric right-hand side (`1.5 * b.p99`): a positive plain number, 1 when
+    /// none is written. Values are never scaled (write the product).
+    public var factor: Double
     /// Restricts both sides to this part of the measured period.
     public var window: TimeWindow?
     public var line: Int
     public var column: Int
     public init(text: String, lhs: MetricRef, op: CompareOp, rhs: ExpectationOperand,
-                window: TimeWindow? = nil, line: Int = 0, column: Int = 0) {
+                window: TimeWindow? = nil, line: Int = 0, column: Int = 0,
+                lhsMinus: MetricRef? = nil, rhsMinus: MetricRef? = nil, factor: Double = 1) {
         self.text = text; self.lhs = lhs; self.op = op; self.rhs = rhs
         self.window = window; self.line = line; self.column = column
+        self.lhsMinus = lhsMinus; self.rhsMinus = rhsMinus; self.factor = factor
     }
+
+    /// True for the forms beyond `A OP (VALUE | B)`: a difference or a factor.
+    public var hasArithmetic: Bool { lhsMinus != nil || rhsMinus != nil || factor != 1 }
 }
 
 // MARK: - Diagnostics
