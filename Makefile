@@ -70,7 +70,7 @@ run: deps
 test: deps slurm-deps browser-deps term-deps man-deps pydeps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
-	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml scenarios/*/*/*.yaml validation-pending/*.yaml)
+	$(TEST_BIN) validate $(wildcard scenarios/*.yaml scenarios/*/*.yaml scenarios/*/*/*.yaml)
 	$(TEST_BIN) check scenarios/ --junit .build-test/topsim-check.xml
 	./Tests/Slurm/run.sh $(TEST_BIN)
 
