@@ -23,8 +23,9 @@ public struct WindowLatency: Sendable {
     @usableFromInline static let subBucketMask: UInt64 = 255
     @usableFromInline static let leadingZeroCountBase = 56
 
-    /// Count per bucket, grown on demand (a value of an hour or more lands past 4,608).
-    @usableFromInline var counts: [UInt32] = Array(repeating: 0, count: 4_608)
+    /// Count per bucket, allocated on the first record (4,608 counters cover up to an hour)
+    /// and grown on demand past that: an unused one holds no counters.
+    @usableFromInline var counts: [UInt32] = []
     /// The buckets with a non-zero count, in the order first hit.
     @usableFromInline var touched: [Int32] = []
     @usableFromInline var total: Int = 0
@@ -42,7 +43,7 @@ public struct WindowLatency: Sendable {
     public mutating func record(_ nanos: SimTime) {
         let v = UInt64(Swift.max(0, nanos))
         let i = Self.index(of: v)
-        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i + 1 - counts.count)) }
+        if i >= counts.count { grow(to: i) }
         let c = counts[i]
         if c == 0 { touched.append(Int32(i)) }
         counts[i] = c &+ 1
@@ -50,6 +51,11 @@ public struct WindowLatency: Sendable {
         sum += Double(v)
         if v > maxValue { maxValue = v }
         if v != 0 && v < minNonZeroValue { minNonZeroValue = v }
+    }
+
+    @usableFromInline @inline(never)
+    mutating func grow(to i: Int) {
+        counts.append(contentsOf: repeatElement(0, count: Swift.max(4_608, i + 1) - counts.count))
     }
 
     /// Empties it, clearing only the buckets that were hit.
@@ -71,7 +77,7 @@ public struct WindowLatency: Sendable {
     }
 
     /// HdrHistogram's `min`: 0 when a 0 was recorded (or nothing was), else the least value.
-    var histogramMin: UInt64 { (counts[0] > 0 || total == 0) ? 0 : minNonZeroValue }
+    var histogramMin: UInt64 { (total == 0 || counts[0] > 0) ? 0 : minNonZeroValue }
 
     /// HdrHistogram's `valueAtPercentile`, over `touched` (sorted: bucket order is value order).
     func valueAtPercentile(_ percentile: Double) -> UInt64 {

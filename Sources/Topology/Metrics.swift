@@ -264,6 +264,26 @@ public struct TopologyMetrics: Sendable {
         }
     }
 
+    /// Sheds what only a run in progress needs, for a run kept among many replications
+    /// (Runner): the open window and the ring of recent windows (the dashboard's, which
+    /// reads a live simulation, not a finished run: `recentLatency` of a compacted run is
+    /// empty), and every histogram's counters past its greatest value
+    /// (`LatencyStats.shrink`). Every figure the reports read is unchanged.
+    public mutating func compactForStorage() {
+        current = WindowLatency()
+        recentWindowLatency = []
+        recentWindowIndex = []
+        latency.shrink()
+        failedLatency.shrink()
+        for h in hops.indices { hops[h].latency.shrink() }
+        for s in services.indices { services[s].latency.shrink() }
+        for r in roles.indices { roles[r].queueWait.shrink() }
+        for k in intervals.indices {
+            intervals[k].latency.shrink()
+            intervals[k].failedLatency.shrink()
+        }
+    }
+
     /// Latency of the successful requests that finished in the windows of `range` (indices
     /// into `windows`) still kept in the ring of recent windows (the last
     /// `recentWindows(window:)` closed ones), merged; windows not kept are left out.

@@ -84,3 +84,41 @@ final class WindowLatencyTests: XCTestCase {
         }
     }
 }
+
+/// `LatencyStats.shrink` gives back counters past the greatest value and changes no figure.
+final class LatencyShrinkTests: XCTestCase {
+    func testShrunkStatsGiveTheSameFiguresAndKeepGrowing() {
+        for proto in [LatencyStats(digits: .two), LatencyStats()] { // 2 and 3 digits
+            var rng = RandomStream(seed: 7)
+            var full = proto
+            // 0.1 ms .. ~2 s, with a zero: the counters up to 2 s's bucket are enough.
+            full.record(0)
+            for _ in 0..<20_000 { full.record(SimTime(1e5 * Foundation.exp(rng.uniform() * 10))) }
+            var small = full
+            small.shrink()
+            // Was 1 ns..1 h: now up to the greatest value's bucket, less than 2^32 ns.
+            XCTAssertLessThan(small.histogram.highestTrackableValue, 1 << 32)
+            XCTAssertGreaterThanOrEqual(full.histogram.highestTrackableValue, 3_600_000_000_000)
+            func same(_ a: LatencyStats, _ b: LatencyStats, _ what: String) {
+                XCTAssertEqual(a.count, b.count, what)
+                XCTAssertEqual(a.mean, b.mean, what)
+                XCTAssertEqual(a.max, b.max, what)
+                XCTAssertEqual(a.histogram.min, b.histogram.min, what)
+                for p in WindowLatencyTests.ps { XCTAssertEqual(a.percentile(p), b.percentile(p), "\(what) p\(p)") }
+            }
+            same(small, full, "shrunk")
+            // Later values past the old greatest (an hour and more) still land where they belong.
+            for v: SimTime in [3_000_000_000, 5_000_000_000_000] { full.record(v); small.record(v) }
+            same(small, full, "recorded after")
+            var mergedSmall = proto, mergedFull = proto
+            mergedSmall.merge(small); mergedFull.merge(full)
+            same(mergedSmall, mergedFull, "merged")
+            // An empty one shrinks to the least HdrHistogram allows and stays empty.
+            var empty = proto
+            empty.shrink()
+            XCTAssertEqual(empty.count, 0)
+            XCTAssertEqual(empty.p99, 0)
+            XCTAssertLessThanOrEqual(empty.histogram.highestTrackableValue, 4_096)
+        }
+    }
+}
