@@ -72,7 +72,7 @@ public struct WindowLatency: Sendable {
     /// for the same values; 0 when empty. One sort of the touched buckets for all of them.
     public mutating func percentiles(_ ps: [Double]) -> [Double] {
         guard total > 0 else { return ps.map { _ in 0 } }
-        touched.sort()
+        touched.sort(by: <) // the closure form: the plain `sort()` went through a protocol witness per comparison
         return ps.map { Double(valueAtPercentile($0)) }
     }
 
