@@ -46,14 +46,17 @@ public struct Engine: Sendable {
 
     /// A timer: the event `delay` from now, like `schedule(after:)` (same order among
     /// events, same sequence number), kept in its duration's FIFO lane. For delays the
-    /// model reuses (a policy's timeouts); a delay of 0 or less goes to the heap.
+    /// model reuses (a policy's timeouts). A delay of 0 or less, or one that would run past
+    /// the end of time (now + delay overflows), goes to the heap exactly as
+    /// `schedule(after:)` would take it.
     @inlinable
     public mutating func scheduleTimer(after delay: SimTime, kind: Int32, target: Int32 = 0, data: Int64 = 0) {
-        guard delay > 0, let lane = timers.lane(for: delay) else {
+        let time = now &+ delay
+        guard delay > 0, time > now, let lane = timers.lane(for: delay) else {
             schedule(after: delay, kind: kind, target: target, data: data)
             return
         }
-        timers.push(Event(time: now &+ delay, seq: nextSeq, kind: kind, target: target, data: data), lane: lane)
+        timers.push(Event(time: time, seq: nextSeq, kind: kind, target: target, data: data), lane: lane)
         nextSeq &+= 1
     }
 

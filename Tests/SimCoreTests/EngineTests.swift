@@ -77,6 +77,11 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(kinds, [4, 1, 2, 3])
         XCTAssertEqual(engine.now, 10)
         XCTAssertEqual(engine.pending, 0)
+        // A delay past the end of time (10 + (max − 5) overflows) is what schedule(after:)
+        // makes of it: clamped to now, 10, and popped next.
+        engine.scheduleTimer(after: .max - 5, kind: 6)
+        XCTAssertEqual(engine.next()?.time, 10)
+        XCTAssertEqual(engine.pending, 0)
         // A timer beyond the limit stays, the clock stops at the limit.
         engine.scheduleTimer(after: 100, kind: 5)
         XCTAssertNil(engine.next(until: 50))
