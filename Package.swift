@@ -86,7 +86,9 @@ let package = Package(
                     exclude: ["Cases"]),
         // Goldens are read by path (#filePath), not bundled.
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore", "Calibration", "TestSupport"]),
+        // Goldens are read by path (#filePath), not bundled.
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Topology", "Scenario", "SimCore", "Calibration", "TestSupport"],
+                    exclude: ["Goldens"]),
         .testTarget(name: "ExperimentsTests",
                     dependencies: ["Experiments", "Report", "Topology", "Scenario", "SimCore", "TestSupport"]),
         // Fixtures are read by path (#filePath), not bundled.

@@ -107,6 +107,21 @@ public struct LatencyStats: Sendable {
         sum = 0
         n = 0
     }
+
+    /// Gives back the memory past the greatest value recorded: the counters are reallocated
+    /// up to its bucket only (an empty one keeps the least HdrHistogram allows). Every
+    /// figure, and every later record or merge (the histogram grows again on demand), is as
+    /// before: the buckets, total, least and greatest values are kept. A full 3-digit
+    /// histogram of the 1 ns..1 h range is 270 KB whatever it holds; runs kept for their
+    /// replication summaries are shrunk with this (Runner), so that many replications do not
+    /// each hold megabytes of empty counters.
+    public mutating func shrink() {
+        var h = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: Swift.max(2, histogram.maxRecorded),
+                                  numberOfSignificantValueDigits: histogram.numberOfSignificantValueDigits)
+        h.autoResize = true
+        if n > 0 { h.add(histogram) }
+        histogram = h
+    }
 }
 
 /// Values grouped into fixed windows of simulated time (for time series).

@@ -105,7 +105,7 @@ extension TopologySimulation {
             var timeout = policies[Int(attempts[a].policy)].routeTimeout
             if let cap = model.maxTimeout, calls[c].route == .hub || calls[c].route == .edge { timeout = min(timeout, cap) }
             if timeout != .max {
-                engine.schedule(after: timeout, kind: EK.routeTimeout, target: Int32(c), data: Int64(calls[c].gen))
+                engine.scheduleTimer(after: timeout, kind: EK.routeTimeout, target: Int32(c), data: Int64(calls[c].gen))
             }
         }
         switch admitUpstream(a) {
@@ -140,13 +140,13 @@ extension TopologySimulation {
         let pi = Int(attempts[a].policy)
         let perTry = policies[pi].perTryTimeout
         if perTry != .max {
-            engine.schedule(after: perTry, kind: EK.tryTimeout, target: Int32(a), data: Int64(attempts[a].gen))
+            engine.scheduleTimer(after: perTry, kind: EK.tryTimeout, target: Int32(a), data: Int64(attempts[a].gen))
         }
         if unreachable(a, c, instance: inst) {
             // The SYN goes unanswered: the try fails when the connect timeout gives up.
             attempts[a].phase = .connecting
             attempts[a].segStart = engine.now
-            engine.schedule(after: policies[pi].connectTimeout, kind: EK.connectTimeout, target: Int32(a),
+            engine.scheduleTimer(after: policies[pi].connectTimeout, kind: EK.connectTimeout, target: Int32(a),
                             data: Int64(attempts[a].gen))
             return false
         }

@@ -125,8 +125,10 @@ public struct TopologyMetrics: Sendable {
     public var callFailures = 0
     public var ejections = 0
     public var windows: FixedWindows<Window>
-    /// The open window's latencies; summarised into `windows` when it closes.
-    var current = LatencyStats(digits: .two)
+    /// The open window's latencies; summarised into `windows` when it closes. A
+    /// `WindowLatency`, not a `LatencyStats`: closing a window costs what its requests
+    /// touched, not a scan and a clear of a whole histogram (issue 18).
+    var current = WindowLatency()
 
     /// How far back the dashboard's "recent" figures look (health, success, p50 and p99):
     /// 10 simulated seconds (the reasoning is at LiveModel's ModelSource.recentSpanSeconds).
@@ -136,14 +138,15 @@ public struct TopologyMetrics: Sendable {
     public static func recentWindows(window: SimTime) -> Int {
         min(maxRecentWindows, max(1, Int((Double(recentSpan) / Double(max(1, window))).rounded())))
     }
-    /// Each kept window is a 2-digit HDR histogram (~37 KB for the 1 ns..1 h range):
-    /// 10 of them per run stay inside Limits.bytesPerRunBase's margin (0.7 MB measured, 1.5 MB allowed).
+    /// Each kept window is a `WindowLatency` with the buckets of a 2-digit HDR histogram
+    /// (~18 KB of counters for the 1 ns..1 h range): 10 of them per run stay inside
+    /// Limits.bytesPerRunBase's margin (0.7 MB measured, 1.5 MB allowed).
     public static let maxRecentWindows = 10
     /// The latencies of the last closed windows (the oldest slot is reused first),
     /// kept so that quantiles over the recent span are exact merges, not averages of
     /// per-window quantiles. Filled by swapping with `current` when a window closes: no
-    /// copy and no allocation per event, one histogram allocated per slot, once.
-    var recentWindowLatency: [LatencyStats] = []
+    /// copy and no allocation per event, one set of counters allocated per slot, once.
+    var recentWindowLatency: [WindowLatency] = []
     /// The window index held by each slot of `recentWindowLatency`.
     var recentWindowIndex: [Int] = []
     let recentCapacity: Int
@@ -236,7 +239,11 @@ public struct TopologyMetrics: Sendable {
 
     mutating func closeWindow(at t: SimTime, inFlight: Int, measureStart: SimTime) {
         // A window in which nothing succeeded has no latency (NaN: an empty cell), not 0.
-        let (p50, p99) = current.count > 0 ? (current.p50, current.p99) : (.nan, .nan)
+        var (p50, p99) = (Double.nan, Double.nan)
+        if current.count > 0 {
+            let q = current.percentiles([50, 99])
+            (p50, p99) = (q[0], q[1])
+        }
         windows.update(at: t - 1) { w in
             w.inFlight = inFlight
             w.p50 = p50
@@ -251,7 +258,7 @@ public struct TopologyMetrics: Sendable {
         if recentWindowLatency.count < recentCapacity {
             recentWindowLatency.append(current)
             recentWindowIndex.append(index)
-            current = LatencyStats(digits: .two)
+            current = WindowLatency()
         } else {
             // The oldest window's slot (a linear look over at most maxRecentWindows).
             var slot = 0
@@ -259,6 +266,26 @@ public struct TopologyMetrics: Sendable {
             swap(&recentWindowLatency[slot], &current)
             recentWindowIndex[slot] = index
             current.reset()
+        }
+    }
+
+    /// Sheds what only a run in progress needs, for a run kept among many replications
+    /// (Runner): the open window and the ring of recent windows (the dashboard's, which
+    /// reads a live simulation, not a finished run: `recentLatency` of a compacted run is
+    /// empty), and every histogram's counters past its greatest value
+    /// (`LatencyStats.shrink`). Every figure the reports read is unchanged.
+    public mutating func compactForStorage() {
+        current = WindowLatency()
+        recentWindowLatency = []
+        recentWindowIndex = []
+        latency.shrink()
+        failedLatency.shrink()
+        for h in hops.indices { hops[h].latency.shrink() }
+        for s in services.indices { services[s].latency.shrink() }
+        for r in roles.indices { roles[r].queueWait.shrink() }
+        for k in intervals.indices {
+            intervals[k].latency.shrink()
+            intervals[k].failedLatency.shrink()
         }
     }
 

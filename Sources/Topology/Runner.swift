@@ -88,7 +88,10 @@ public enum Runner {
                             progress(min(1, f))
                         }
                     }
-                    let m = sim.metrics
+                    // Kept until every run is done: only what the reports read (with 200
+                    // replications, megabytes of empty counters per run otherwise).
+                    var m = sim.metrics
+                    m.compactForStorage()
                     results.withLock { $0[k] = m }
                 } catch {
                     failure.withLock { $0 = "\(error)" }

@@ -325,7 +325,7 @@ public struct TopologySimulation: Sendable {
         measureStart = scenario.warmup
         measureEnd = scenario.warmup + scenario.duration
         metrics = TopologyMetrics(model: model, scenario: scenario)
-        critical = CriticalPathState(services: scenario.services.count)
+        critical = CriticalPathState()
         instances = Array(repeating: InstanceState(), count: model.instances.count)
         apps = model.instances.map { i in
             let s = scenario.services[i.service]

@@ -111,9 +111,22 @@ case "mm1-topology":
     report("mm1_topology_customers_per_s", Double(sim.metrics.requests) / secs, "customers/s")
     report("mm1_topology_events_per_s", Double(sim.metrics.events) / secs, "events/s")
     report("mm1_topology_peak_rss_mb", peakRSSMB(), "MB")
+case "tree":
+    // `tree N`: events/s of the event loop on a generated call tree of N services (CallTree.swift).
+    guard let n = CommandLine.arguments.dropFirst(2).first.flatMap({ Int($0) }), n >= 4 else {
+        FileHandle.standardError.write("usage: topsim-bench tree N (N >= 4 services)\n".data(using: .utf8)!)
+        exit(2)
+    }
+    do {
+        let (_, rates) = try benchCallTree(services: n)
+        for (t, r) in rates { report("tree\(n)_\(t)_events_per_s", r, "events/s") }
+    } catch {
+        FileHandle.standardError.write("topsim-bench tree: \(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
 case "tui":
     for (name, value, unit) in benchTui() { report(name, value, unit) }
 default:
-    FileHandle.standardError.write("usage: topsim-bench hold|mm1|mm1-topology|tui\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: topsim-bench hold|mm1|mm1-topology|tree N|tui\n".data(using: .utf8)!)
     exit(2)
 }

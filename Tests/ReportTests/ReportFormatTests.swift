@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Report
 
@@ -14,6 +15,50 @@ final class ReportFormatTests: XCTestCase {
         XCTAssertEqual(csvLine(["a", "b,c", "say \"hi\"", "x\ny"]), "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n")
         XCTAssertEqual(fmt(1.23456, 3), "1.235")
         XCTAssertEqual(fmt(.nan, 2), "")
+    }
+
+    /// `fmt` formats most values itself (issue 18); it must give `%.Nf`'s bytes exactly.
+    /// Hand-worked ties (exact binary halves round to even, as glibc's printf does):
+    /// 0.125 = 1/8 exactly, "0.12"; 0.375, "0.38"; 2.5 at 0 decimals, "2"; 0.1 is
+    /// 0.1000000000000000055..., so "0.1" at one decimal; -0.0004 keeps its sign, "-0.000".
+    func testFixedDecimalIsPrintfsFixedNotation() {
+        XCTAssertEqual(fmt(0.125, 2), "0.12")
+        XCTAssertEqual(fmt(0.375, 2), "0.38")
+        XCTAssertEqual(fmt(2.5, 0), "2")
+        XCTAssertEqual(fmt(3.5, 0), "4")
+        XCTAssertEqual(fmt(-0.0004, 3), "-0.000")
+        XCTAssertEqual(fmt(-0.0, 1), "-0.0")
+        XCTAssertEqual(fmt(1234.5678, 2), "1234.57")
+        var rng = SystemRandomNumberGenerator()
+        var checked = 0
+        func check(_ v: Double, _ d: Int) {
+            let expected = String(format: "%.\(d)f", v)
+            if let got = FixedDecimal.format(v, decimals: d) {
+                XCTAssertEqual(got, expected, "\(v) at \(d) decimals (bits \(String(v.bitPattern, radix: 16)))")
+                checked += 1
+            }
+            XCTAssertEqual(fmt(v, d), expected)
+        }
+        for _ in 0..<150_000 {
+            let d = Int.random(in: 0...9, using: &rng)
+            // Magnitudes from 1e-12 to 1e18, either sign.
+            let v = Double.random(in: -1...1, using: &rng) * Foundation.pow(10, Double.random(in: -12...18, using: &rng))
+            check(v, d)
+            // Exact binary ties at the last printed digit: k/2^j with small j.
+            let tie = Double(Int.random(in: -100_000...100_000, using: &rng)) / Double(1 << Int.random(in: 1...12, using: &rng))
+            check(tie, d)
+            // Values printed with d decimals and read back: on a rounding boundary's doorstep.
+            let near = Double(String(format: "%.\(d + 1)f", v.magnitude < 1e9 ? v : 1.5)) ?? 0
+            check(near, d)
+            check(near.nextUp, d)
+            check(near.nextDown, d)
+        }
+        // Subnormals, the largest values handled, and beyond (the fallback).
+        for v in [Double.leastNonzeroMagnitude, -Double.leastNormalMagnitude, 9.99e17, 1e18, 5e20, 0.5, 1.5, 0, 1e-300] {
+            for d in 0...9 { check(v, d) }
+        }
+        XCTAssertEqual(fmt(1.0, 12), "1.000000000000") // more than 9 decimals: the fallback
+        XCTAssertGreaterThan(checked, 500_000)
     }
 
     func testWriteAtomicallyWritesAllOrNothing() throws {

@@ -30,6 +30,65 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(engine.now, 5)
     }
 
+    /// Timers in FIFO lanes come out in exactly the (time, seq) order the heap alone gives:
+    /// the same model run once with `scheduleTimer` and once with `schedule(after:)` pops the
+    /// same events in the same order, with the same fingerprint. The model: each event
+    /// schedules a follow-up at exp(1 ms) on the heap and, half the time, a timer of one of
+    /// 20 durations (more than `maxLanes`, so the overflow path to the heap runs too), some
+    /// of them 0 (heap) and some equal to a heap delay (ties broken by seq).
+    func testTimerLanesPopInHeapOrder() {
+        func run(timers: Bool) -> (kinds: [Int64], fingerprint: Fingerprint, pendingSeen: Int) {
+            var engine = Engine()
+            var rng = RandomStream(seed: 11)
+            let d = Distribution.exponential(mean: 1e6)
+            for k in 0..<50 { engine.schedule(at: SimTime(rng.below(1_000)), kind: 1, data: Int64(k)) }
+            var out: [Int64] = [], n = Int64(1_000), maxPending = 0
+            while let e = engine.next(until: 2_000_000_000), out.count < 60_000 {
+                out.append(e.data)
+                maxPending = max(maxPending, engine.pending)
+                if e.kind == 1 {
+                    engine.schedule(after: SimTime(d.sample(&rng)) / 1_000 * 1_000, kind: 1, data: n); n += 1
+                }
+                if rng.below(2) == 0 {
+                    let delay = SimTime(rng.below(20)) * 1_000_000 // 0..19 ms; 0: the heap
+                    if timers { engine.scheduleTimer(after: delay, kind: 2, data: n) }
+                    else { engine.schedule(after: delay, kind: 2, data: n) }
+                    n += 1
+                }
+            }
+            return (out, engine.fingerprint, maxPending)
+        }
+        let heap = run(timers: false), lanes = run(timers: true)
+        XCTAssertEqual(lanes.kinds.count, 60_000)
+        XCTAssertEqual(lanes.kinds, heap.kinds)
+        XCTAssertEqual(lanes.fingerprint, heap.fingerprint)
+        // `pending` counts the lanes: the same figure either way.
+        XCTAssertEqual(lanes.pendingSeen, heap.pendingSeen)
+    }
+
+    func testTimerAtTheSameInstantAsAnEventKeepsScheduleOrder() {
+        var engine = Engine()
+        engine.schedule(at: 10, kind: 1)          // seq 0, t 10
+        engine.scheduleTimer(after: 10, kind: 2)  // seq 1, t 10: after the first
+        engine.schedule(at: 10, kind: 3)          // seq 2, t 10
+        engine.scheduleTimer(after: 5, kind: 4)   // seq 3, t 5: first
+        var kinds: [Int32] = []
+        while let e = engine.next() { kinds.append(e.kind) }
+        XCTAssertEqual(kinds, [4, 1, 2, 3])
+        XCTAssertEqual(engine.now, 10)
+        XCTAssertEqual(engine.pending, 0)
+        // A delay past the end of time (10 + (max − 5) overflows) is what schedule(after:)
+        // makes of it: clamped to now, 10, and popped next.
+        engine.scheduleTimer(after: .max - 5, kind: 6)
+        XCTAssertEqual(engine.next()?.time, 10)
+        XCTAssertEqual(engine.pending, 0)
+        // A timer beyond the limit stays, the clock stops at the limit.
+        engine.scheduleTimer(after: 100, kind: 5)
+        XCTAssertNil(engine.next(until: 50))
+        XCTAssertEqual(engine.now, 50)
+        XCTAssertEqual(engine.next(until: 110)?.kind, 5)
+    }
+
     func testNextUntilStopsAtLimitAndAdvancesClock() {
         var engine = Engine()
         engine.schedule(at: 100, kind: 1)

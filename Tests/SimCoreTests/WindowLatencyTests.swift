@@ -1,0 +1,124 @@
+import Foundation
+import XCTest
+@testable import SimCore
+
+/// `WindowLatency` must give a window's quantiles to the bit as the 2-digit `LatencyStats`
+/// they replaced did (the time series in timeseries.csv stays byte-identical), and merge
+/// into a `LatencyStats` exactly as recording the same values there would.
+final class WindowLatencyTests: XCTestCase {
+    static let ps: [Double] = [0, 0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100]
+
+    /// Log-uniform values over 0 .. ~10^13 ns (past the 1 h a histogram starts with), with
+    /// zeros and negatives (recorded as 0) mixed in.
+    func values(_ n: Int, seed: UInt64) -> [SimTime] {
+        var rng = RandomStream(seed: seed)
+        return (0..<n).map { _ in
+            switch rng.below(20) {
+            case 0: return 0
+            case 1: return -5
+            default: return SimTime(Foundation.exp(rng.uniform() * 30))
+            }
+        }
+    }
+
+    func testHandWorkedQuantiles() {
+        var w = WindowLatency()
+        // 1000 and 1001 share the bucket [1000, 1003] (bucket 2: 56 − lzcnt(1000 | 255) = 2,
+        // 1000 >> 2 = 250, width 2² = 4); 5000 is alone. p50: ⌈1.5 − ulp⌉ = 2nd value, in
+        // [1000, 1003]: its highest value 1003 (below the greatest, 5000). p99: the 3rd,
+        // 5000's bucket [4992, 5007] clamped to the greatest recorded, 5000. p0: the least, 1000.
+        for v: SimTime in [1000, 5000, 1001] { w.record(v) }
+        XCTAssertEqual(w.percentiles([50, 99, 0]), [1003, 5000, 1000])
+        XCTAssertEqual(w.count, 3)
+        // Values up to 255 are kept exactly: 1...100, p50 is the 50th, p99 the 99th.
+        w.reset()
+        for v in 1...100 { w.record(SimTime(v)) }
+        XCTAssertEqual(w.percentiles([50, 99]), [50, 99])
+        w.reset()
+        XCTAssertEqual(w.percentiles([50]), [0])
+    }
+
+    func testQuantilesMatchLatencyStatsBitForBitAcrossResets() {
+        var w = WindowLatency()
+        for (round, n) in [1, 2, 7, 100, 5_000, 40_000, 3].enumerated() {
+            var dense = LatencyStats(digits: .two)
+            for v in values(n, seed: UInt64(round)) { w.record(v); dense.record(v) }
+            XCTAssertEqual(w.count, dense.count)
+            XCTAssertEqual(w.percentiles(Self.ps), Self.ps.map { dense.percentile($0) }, "n \(n)")
+            // Reset clears only what was touched: the next round starts from empty.
+            w.reset()
+        }
+    }
+
+    func testMergeIntoLatencyStatsEqualsRecordingThere() {
+        var direct = LatencyStats(digits: .two), merged = LatencyStats(digits: .two)
+        for k in 0..<6 {
+            var w = WindowLatency()
+            // Window 2 is empty; window 4 holds one value (its least and greatest in one bucket).
+            let vs = k == 2 ? [] : k == 4 ? [SimTime(1_234_567)] : values(500 + 300 * k, seed: 100 + UInt64(k))
+            for v in vs { w.record(v); direct.record(v) }
+            merged.merge(w)
+        }
+        XCTAssertEqual(merged.count, direct.count)
+        XCTAssertEqual(merged.mean, direct.mean)
+        XCTAssertEqual(merged.max, direct.max)
+        XCTAssertEqual(merged.histogram.totalCount, direct.histogram.totalCount)
+        XCTAssertEqual(merged.histogram.maxRecorded, direct.histogram.maxRecorded)
+        XCTAssertEqual(merged.histogram.min, direct.histogram.min)
+        XCTAssertEqual(merged.histogram.minNonZero, direct.histogram.minNonZero)
+        for p in Self.ps { XCTAssertEqual(merged.percentile(p), direct.percentile(p), "p\(p)") }
+        // Bucket by bucket, the same counts.
+        XCTAssertEqual(Array(merged.histogram.recordedValues()).map(\.count),
+                       Array(direct.histogram.recordedValues()).map(\.count))
+    }
+
+    func testBucketLayoutIsHdrHistograms() {
+        // Same bucket exactly when HdrHistogram says the values are equivalent, and the same
+        // highest equivalent value, over every bucket boundary up to 2^50.
+        let h = LatencyStats(digits: .two).histogram
+        var vs: [UInt64] = Array(0...600)
+        for shift in 8..<50 { for d in [-2, -1, 0, 1, 2, 3] { vs.append(UInt64(Int64(1) << shift + Int64(d))) } }
+        for v in vs {
+            XCTAssertEqual(WindowLatency.valueFromIndex(WindowLatency.index(of: v)), h.lowestEquivalentForValue(v), "\(v)")
+            XCTAssertEqual(WindowLatency.highestEquivalent(v), h.highestEquivalentForValue(v), "\(v)")
+        }
+    }
+}
+
+/// `LatencyStats.shrink` gives back counters past the greatest value and changes no figure.
+final class LatencyShrinkTests: XCTestCase {
+    func testShrunkStatsGiveTheSameFiguresAndKeepGrowing() {
+        for proto in [LatencyStats(digits: .two), LatencyStats()] { // 2 and 3 digits
+            var rng = RandomStream(seed: 7)
+            var full = proto
+            // 0.1 ms .. ~2 s, with a zero: the counters up to 2 s's bucket are enough.
+            full.record(0)
+            for _ in 0..<20_000 { full.record(SimTime(1e5 * Foundation.exp(rng.uniform() * 10))) }
+            var small = full
+            small.shrink()
+            // Was 1 ns..1 h: now up to the greatest value's bucket, less than 2^32 ns.
+            XCTAssertLessThan(small.histogram.highestTrackableValue, 1 << 32)
+            XCTAssertGreaterThanOrEqual(full.histogram.highestTrackableValue, 3_600_000_000_000)
+            func same(_ a: LatencyStats, _ b: LatencyStats, _ what: String) {
+                XCTAssertEqual(a.count, b.count, what)
+                XCTAssertEqual(a.mean, b.mean, what)
+                XCTAssertEqual(a.max, b.max, what)
+                XCTAssertEqual(a.histogram.min, b.histogram.min, what)
+                for p in WindowLatencyTests.ps { XCTAssertEqual(a.percentile(p), b.percentile(p), "\(what) p\(p)") }
+            }
+            same(small, full, "shrunk")
+            // Later values past the old greatest (an hour and more) still land where they belong.
+            for v: SimTime in [3_000_000_000, 5_000_000_000_000] { full.record(v); small.record(v) }
+            same(small, full, "recorded after")
+            var mergedSmall = proto, mergedFull = proto
+            mergedSmall.merge(small); mergedFull.merge(full)
+            same(mergedSmall, mergedFull, "merged")
+            // An empty one shrinks to the least HdrHistogram allows and stays empty.
+            var empty = proto
+            empty.shrink()
+            XCTAssertEqual(empty.count, 0)
+            XCTAssertEqual(empty.p99, 0)
+            XCTAssertLessThanOrEqual(empty.histogram.highestTrackableValue, 4_096)
+        }
+    }
+}
