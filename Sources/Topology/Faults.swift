@@ -289,7 +289,9 @@ extension TopologySimulation {
         let now = engine.now
         proxies[p].up = false
         proxies[p].station.clear(at: now)
-        proxies[p].epoch &+= 1 // the passes under way release no worker of the restarted proxy
+        proxies[p].epoch &+= 1 // a pending release event is void
+        proxies[p].releases.removeAll(keepingCapacity: true)
+        proxies[p].releaseEventPending = false
         for a in attempts.indices where attempts[a].phase != .free && Int(attempts[a].atProxy) == p {
             attempts[a].atProxy = -1 // its station was emptied
             end(a, fate)

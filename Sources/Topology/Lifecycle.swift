@@ -233,13 +233,15 @@ extension TopologySimulation {
                 return false
             }
         }
+        settleReleases(p) // workers whose CPU work ended by now are free (ProxyWork.swift)
         switch proxies[p].station.arrive(Int64(a), at: now) {
         case .serve:
             attempts[a].atProxy = Int32(p)
-            if !beginProxyWork(a, p) { startNextAtProxy(p) }
+            if !beginProxyWork(a, p) { freeWorkerNow(p) }
         case .queued:
             attempts[a].atProxy = Int32(p)
             attempts[a].queuedAtProxy = true
+            ensureReleaseEvent(p)
         case .rejected:
             if now >= measureStart { metrics.roles[proxies[p].hop.rawValue].overflows += 1 }
             failAttempt(a, .queueFull)

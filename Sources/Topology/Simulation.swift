@@ -1,4 +1,5 @@
 import Calibration
+import DequeModule
 import Scenario
 import SimCore
 
@@ -219,8 +220,12 @@ public struct TopologySimulation: Sendable {
         var cpuPerPass: Double
         /// Worker time one pass holds (ProxyWork.swift), ns.
         var workerHold: SimTime
-        /// Bumped when the proxy crashes: releases scheduled before it are void.
+        /// Bumped when the proxy crashes: a release event scheduled before it is void.
         var epoch: UInt32 = 0
+        /// When each busy worker's CPU work ends, in start order (ProxyWork.swift).
+        var releases = Deque<SimTime>()
+        /// An event is scheduled for the earliest release (a try waits for it).
+        var releaseEventPending = false
         /// The load balancer in front of a shared replica has marked it down (Endpoints.swift).
         var lbDown = false
         var lbFailures: Int32 = 0
@@ -608,7 +613,13 @@ public struct TopologySimulation: Sendable {
     mutating func startMeasuring() {
         let now = engine.now
         for i in apps.indices { apps[i].resetStatistics(at: now) }
-        for p in proxies.indices { proxies[p].station.resetStatistics(at: now) }
+        for p in proxies.indices {
+            // The busy time up to now belongs to the warm-up. Only without waiters: with one,
+            // the earliest release is due no sooner than now and has its own event, which
+            // must start the waiting try in its turn (a read never changes the run).
+            if proxies[p].station.queueLength == 0 { settleReleases(p) }
+            proxies[p].station.resetStatistics(at: now)
+        }
     }
 
     mutating func windowTick() {
@@ -621,6 +632,7 @@ public struct TopologySimulation: Sendable {
     /// still in flight, into `metrics` (cheap: once per `run` call, not per event).
     mutating func collectStationFigures() {
         let now = engine.now
+        for p in proxies.indices where proxies[p].station.queueLength == 0 { settleReleases(p) }
         guard now > measureStart else { return }
         var busy = Array(repeating: 0.0, count: scenario.services.count)
         var capacity = Array(repeating: 0.0, count: scenario.services.count)
