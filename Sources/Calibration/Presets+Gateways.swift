@@ -78,7 +78,7 @@ extension BuiltinPresets {
         "gateway.workers": Src.assume("worker_processes auto = one per core; a 4-core gateway host"),
         "gateway.queue": Src.assume("NGINX has no request queue bound (NGINX Plus `queue` is off by default); 1024 keeps overload bounded"),
         "gateway.replicas": Src.gatewayReplicas,
-        "gateway.workerShare": Src.saturationWorkerShareSource,
+        "gateway.workerShare": Src.assume("100%, as for Kong: NGINX's CPU figure is Kong's saturation worker time standing in (see gateway.cpuPerRequest), all of which holds a worker by construction"),
         "gateway.cpuPerRequest": Src.assume("Kong's derived 0.116 ms CPU per request (same NGINX core, Kong adds Lua) used as an upper bound"),
         "gateway.memoryMB": Src.assume("a few MB per worker plus shared zones; 100 MB for 4 workers"),
         "policies.timeout": "nginx proxy module (http://nginx.org/en/docs/http/ngx_http_proxy_module.html): proxy_next_upstream_timeout 0, no limit on the time spent passing a request to the next servers",

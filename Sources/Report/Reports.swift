@@ -266,6 +266,10 @@ public enum Reports {
     struct RunRecord: Encodable {
         struct Topology: Encodable {
             var name, kind: String
+            /// The presets the topology ran with, resolved ("linkerd" is recorded as the
+            /// version it stood for then, e.g. "linkerd-2.18"), so results stay comparable
+            /// when an alias moves to a newer version.
+            var presets: [String]
             var events: UInt64, fingerprints: [String]
         }
         var topsimVersion, scenario, scenarioFile, scenarioSHA256: String
@@ -285,6 +289,16 @@ public enum Reports {
     /// Reproducibility record, through `JSONEncoder` with sorted keys (escaping is
     /// Foundation's). `wall_time_s` is the one value that differs between two runs of
     /// the same scenario and seed; seconds are rounded to the millisecond.
+    /// The registry names of a topology's presets (main, mesh, gateway), aliases resolved.
+    static func resolvedPresets(_ spec: TopologySpec) -> [String] {
+        var out: [String] = []
+        for name in [spec.preset, spec.mesh?.preset, spec.gateway?.preset].compactMap({ $0 }) {
+            let resolved = PresetRegistry.preset(named: name)?.name ?? name
+            if !out.contains(resolved) { out.append(resolved) }
+        }
+        return out
+    }
+
     public static func runJSON(_ r: Runner.Result) -> String {
         let s = r.scenario
         func ms(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
@@ -295,6 +309,7 @@ public enum Reports {
             simulatedSeconds: ms(Nanos.toSeconds(s.duration)), events: r.events, wallTimeSeconds: ms(r.wallSeconds),
             topologies: r.topologies.map { t in
                 RunRecord.Topology(name: t.spec.name, kind: t.spec.kind.rawValue,
+                                   presets: resolvedPresets(t.spec),
                                    events: t.runs.reduce(0) { $0 + $1.events },
                                    fingerprints: t.runs.map(\.fingerprint.description))
             })

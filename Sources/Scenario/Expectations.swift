@@ -213,9 +213,12 @@ enum ExpectationParser {
                 rhsMinus = right.minus
             } else {
                 if rw.contains("*") { return fail(Self.noArithmetic, rOff) }
-                switch quantity(rw, for: lhs.metric, at: rOff) {
+                // A difference can be negative, so its bound can be (`a.p50 - b.p50 > -5ms`);
+                // a metric itself cannot, and keeps the units' own message.
+                let negative = left.minus != nil && rw.hasPrefix("-") && rw.count > 1
+                switch quantity(negative ? String(rw.dropFirst()) : rw, for: lhs.metric, at: rOff) {
                 case .failure(let e): return .failure(e)
-                case .success(let q): rhs = .value(q)
+                case .success(let q): rhs = .value(negative ? q.negated : q)
                 }
             }
         } else if tokens[i].tok == .lparen || { if case .word = tokens[i].tok { return true }; return false }() {

@@ -614,6 +614,15 @@ public struct MetricRef: Sendable, Equatable {
 
 /// A literal, already converted to the metric's dimension.
 public enum Quantity: Sendable, Equatable {
+    /// The same quantity with its sign turned (a bound on a difference may be negative).
+    public var negated: Quantity {
+        switch self {
+        case .duration(let d): return .duration(-d)
+        case .fraction(let f): return .fraction(-f)
+        case .number(let n): return .number(-n)
+        case .rate(let r): return .rate(-r)
+        }
+    }
     case duration(SimTime)
     /// 0...1.
     case fraction(Double)

@@ -620,9 +620,16 @@ extension ScenarioParser {
                 o.cpuPerRequest = number(v, "'cpu_per_request'", min: 0)
             }
         }
-        if let v = f["worker_share"], let x = fraction(v, "'worker_share'") {
-            if x < 0 || x > 1 { error(v.pos, "'worker_share' must be between 0% and 100% of the CPU per request") }
-            else { o.workerShare = x }
+        if let v = f["worker_share"] {
+            // Its own messages: the generic fraction hints speak of error rates.
+            if case .scalar(let sc) = v, let x = try? Units.fraction(sc.value) {
+                if x <= 0 || x > 1 {
+                    error(v.pos, "'worker_share' must be more than 0% and at most 100% of cpu_per_request, not '\(sc.value)'",
+                          suggestion: "for a proxy no request waits for, write workers: unlimited")
+                } else { o.workerShare = x }
+            } else {
+                error(v.pos, "'worker_share' takes the share of cpu_per_request that holds a worker, e.g. 75% or 0.75")
+            }
         }
         if let v = f["memory_mb"] { o.memoryMB = number(v, "'memory_mb'", min: 0) }
         return o

@@ -39,4 +39,26 @@ final class RunJSONTests: XCTestCase {
         }
         XCTAssertEqual(withoutWallTime(text), withoutWallTime(Reports.runJSON(two)))
     }
+
+    /// Each topology records its presets with aliases resolved: `linkerd` is written as the
+    /// version it meant (`linkerd-2.18` today), a combined topology lists both its presets,
+    /// and `none` none.
+    func testRunJSONRecordsResolvedPresets() throws {
+        let s = try Support.parse("""
+            scenario: presets
+            duration: 2s
+            services: { a: { service_time: const(1ms) } }
+            traffic: [ { name: t, to: a, rate: 10/s } ]
+            topologies:
+              - { name: direct, kind: none }
+              - { name: l, kind: sidecar, preset: linkerd }
+              - { name: c, kind: combined, gateway: { preset: kong }, mesh: { preset: istio } }
+            """)
+        let text = Reports.runJSON(try Runner.run(s, options: Runner.Options(jobs: 1)))
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let tops = try XCTUnwrap(obj["topologies"] as? [[String: Any]])
+        XCTAssertEqual(tops[0]["presets"] as? [String], [])
+        XCTAssertEqual(tops[1]["presets"] as? [String], ["linkerd-2.18"])
+        XCTAssertEqual(Set(try XCTUnwrap(tops[2]["presets"] as? [String])), ["kong", "istio-1.24"])
+    }
 }

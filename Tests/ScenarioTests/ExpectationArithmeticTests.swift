@@ -5,6 +5,26 @@ import XCTest
 /// `expect:` lines with a difference (`a.p50 - b.p50`) or a factor (`1.5 * b.p99`):
 /// what they parse to, and where a wrong one is reported (FILE:LINE:COLUMN).
 final class ExpectationArithmeticTests: XCTestCase {
+    /// A difference can be negative, so its bound can be: `-5ms` is −5,000,000 ns and `-1%`
+    /// is −0.01. A metric alone cannot be below zero: its bound keeps the units' error.
+    func testABoundOnADifferenceMayBeNegative() throws {
+        let s = try XCTUnwrap(parseValid(minimalScenario + """
+        expect:
+          - mesh.p50 - direct.p50 > -5ms
+          - mesh.success_rate - direct.success_rate >= -1%
+
+        """))
+        XCTAssertEqual(s.expectations[0].rhs, .value(.duration(-5_000_000)))
+        XCTAssertEqual(s.expectations[1].rhs, .value(.fraction(-0.01)))
+        XCTAssertThrowsError(try ScenarioLoader.parse(text: minimalScenario + """
+        expect:
+          - mesh.p50 > -5ms
+
+        """, fileName: "neg.yaml")) { e in
+            XCTAssertTrue("\(e)".contains("cannot be negative"), "\(e)")
+        }
+    }
+
     func testForms() throws {
         let s = try XCTUnwrap(parseValid(minimalScenario + """
         expect:
