@@ -72,7 +72,7 @@ extension Reports {
     public static func proxiesCSV(_ r: Runner.Result) -> String {
         var out = csvLine(["topology", "role", "instances", "traversals", "utilization", "queue_p99_ms",
                            "overflows", "ejections", "connections_max", "cpu_cores_mean", "cpu_cores_max",
-                           "memory_mb"])
+                           "memory_mb", "utilization_max"])
         let seconds = max(1e-9, Nanos.toSeconds(r.scenario.duration))
         let countDecimals = r.scenario.replications > 1 ? 1 : 0
         for t in r.topologies {
@@ -99,6 +99,7 @@ extension Reports {
                     fmt(mean { m in members.map { cores(m, $0) }.reduce(0, +) / Double(instances) }, 4),
                     fmt(mean { m in members.map { cores(m, $0) }.max() ?? 0 }, 4),
                     fmt(members.map { t.model.proxies[$0].profile.memoryMB }.reduce(0, +) / Double(instances), 1),
+                    fmt(mean { $0.roles[h].utilizationMax ?? .nan }, 4),
                 ])
             }
         }

@@ -83,6 +83,8 @@ public struct TopologyMetrics: Sendable {
         public var queueWait = LatencyStats(digits: .two)
         /// Busy share of the role's workers (nil: unlimited workers or no such proxy).
         public var utilization: Double?
+        /// Busy share of the workers of the role's busiest proxy: the one that saturates first.
+        public var utilizationMax: Double?
     }
 
     /// Root requests started in the measured period.

@@ -646,10 +646,16 @@ public struct TopologySimulation: Sendable {
         }
         var roleBusy = Array(repeating: 0.0, count: HopKind.allCases.count)
         var roleCapacity = Array(repeating: 0.0, count: HopKind.allCases.count)
+        // Figures over the whole measured period so far: recomputed, not accumulated, per call.
+        for h in metrics.roles.indices { metrics.roles[h].utilizationMax = nil }
         for (p, info) in model.proxies.enumerated() {
             let h = info.hop.rawValue
-            roleBusy[h] += proxies[p].station.utilisation(from: measureStart, to: now).busy
+            let busyHere = proxies[p].station.utilisation(from: measureStart, to: now).busy
+            roleBusy[h] += busyHere
             let w = proxies[p].station.workers
+            if w != unlimited && w > 0 {
+                metrics.roles[h].utilizationMax = max(metrics.roles[h].utilizationMax ?? 0, busyHere / Double(w))
+            }
             roleCapacity[h] = w == unlimited ? .infinity : roleCapacity[h] + Double(w)
         }
         for h in HopKind.allCases.indices {

@@ -158,6 +158,10 @@ final class ServiceReportTests: XCTestCase {
         XCTAssertEqual(try col("cpu_cores_mean"), 0.20, accuracy: 0.20 * 0.016)
         XCTAssertEqual(try col("cpu_cores_max"), 0.20, accuracy: 0.20 * 0.016)
         XCTAssertEqual(try col("memory_mb"), 60)
+        // Busiest sidecar: 1000/s × 2 passes × 75 µs of worker time (0.20 ms × 75% / 2) over
+        // 2 workers = 0.075; both sidecars carry the same, so the mean is the same.
+        XCTAssertEqual(try col("utilization_max"), 0.075, accuracy: 0.075 * 0.016)
+        XCTAssertEqual(try col("utilization"), 0.075, accuracy: 0.075 * 0.016)
     }
 }
 
