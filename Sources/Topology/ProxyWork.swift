@@ -57,6 +57,21 @@ extension TopologySimulation {
 
     /// Try `n` waited for a worker of proxy `p` and has one now.
     mutating func startWaiting(_ n: Int, _ p: Int) {
+        endWait(n, p)
+        if !beginProxyWork(n, p) { freeWorkerNow(p) }
+    }
+
+    /// A pass with no worker time: its worker is free at once (waiting tries take it).
+    mutating func freeWorkerNow(_ p: Int) {
+        while let next = proxies[p].station.depart(at: engine.now) {
+            let n = Int(next)
+            endWait(n, p)
+            if beginProxyWork(n, p) { return }
+        }
+    }
+
+    /// Try `n`'s wait for a worker of proxy `p` is over: it counts as `queue` time.
+    @inline(__always) mutating func endWait(_ n: Int, _ p: Int) {
         let now = engine.now
         if now >= measureStart {
             let wait = now - attempts[n].segStart
@@ -66,24 +81,6 @@ extension TopologySimulation {
         cpAdd(n, .queue)
         attempts[n].segStart = now
         attempts[n].queuedAtProxy = false
-        if !beginProxyWork(n, p) { freeWorkerNow(p) }
-    }
-
-    /// A pass with no worker time: its worker is free at once (waiting tries take it).
-    mutating func freeWorkerNow(_ p: Int) {
-        let now = engine.now
-        while let next = proxies[p].station.depart(at: now) {
-            let n = Int(next)
-            if now >= measureStart {
-                let wait = now - attempts[n].segStart
-                metrics.hop(.queue, wait, measuring: true)
-                metrics.roles[proxies[p].hop.rawValue].queueWait.record(wait)
-            }
-            cpAdd(n, .queue)
-            attempts[n].segStart = now
-            attempts[n].queuedAtProxy = false
-            if beginProxyWork(n, p) { return }
-        }
     }
 
     /// A try waits at proxy `p`: make sure the earliest release wakes it.
