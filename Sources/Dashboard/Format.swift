@@ -62,6 +62,29 @@ enum Fmt {
     }
 
     /// Cuts to `width` columns, marking the cut with "…" (or "~" in ASCII).
+    /// Clips each name to `width`; names whose clipped forms would read the same keep
+    /// their ends instead (`lin…d211`, `lin…d210`), so side-by-side columns stay apart.
+    static func clipDistinct(_ names: [String], _ width: Int, unicode: Bool = true) -> [String] {
+        let clipped = names.map { clip($0, width, unicode: unicode) }
+        var seen: [String: Int] = [:]
+        for c in clipped { seen[c, default: 0] += 1 }
+        return names.indices.map { i in
+            (seen[clipped[i]] ?? 0) > 1 ? clipMiddle(names[i], width, unicode: unicode) : clipped[i]
+        }
+    }
+
+    /// `s` in at most `width` columns, its middle replaced by an ellipsis.
+    static func clipMiddle(_ s: String, _ width: Int, unicode: Bool = true) -> String {
+        let scalars = Array(s.unicodeScalars)
+        guard scalars.count > width else { return s }
+        guard width > 2 else { return clip(s, width, unicode: unicode) }
+        let head = (width - 1) / 2, tail = width - 1 - head
+        var v = String.UnicodeScalarView(scalars[0..<head])
+        v.append(unicode ? "…" : "~")
+        v.append(contentsOf: scalars[(scalars.count - tail)...])
+        return String(v)
+    }
+
     static func clip(_ s: String, _ width: Int, unicode: Bool = true) -> String {
         let scalars = Array(s.unicodeScalars)
         guard scalars.count > width else { return s }

@@ -179,9 +179,10 @@ struct Painter {
         let cw = max(8, (W - labelW - 1) / tops.count)
         var row = y + 1
         // Column headers: the selected topology is highlighted.
+        let names = Fmt.clipDistinct(tops.map(\.name), cw - 4, unicode: g.unicode)
         for (i, t) in tops.enumerated() {
             let x = labelW + i * cw
-            let name = Fmt.clip(t.name, cw - 4, unicode: g.unicode)
+            let name = names[i]
             let text = Fmt.padLeft(name, cw - 3) + "  "
             grid.put(text, x: x, y: row, role: i == selectedIndex ? .selected : .header,
                      attrs: i == selectedIndex ? [.bold, .reverse] : .bold)

@@ -166,6 +166,15 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(Fmt.clip("abcdef", 4, unicode: false), "abc~")
     }
 
+    /// Two topology names that clip to the same text keep their ends instead (width 8:
+    /// 3 leading, the ellipsis, 4 trailing); a name that clips apart keeps its head.
+    func testColumnNamesThatWouldClipAlikeKeepTheirEnds() {
+        XCTAssertEqual(Fmt.clipDistinct(["linkerd211", "linkerd210", "istio124", "baseline"], 8),
+                       ["lin…d211", "lin…d210", "istio124", "baseline"])
+        XCTAssertEqual(Fmt.clipDistinct(["linkerd211", "istio-ambient"], 8), ["linkerd…", "istio-a…"])
+        XCTAssertEqual(Fmt.clipMiddle("linkerd211", 8, unicode: false), "lin~d211")
+    }
+
     func testSizeParsing() {
         XCTAssertEqual(Size("120x40"), Size(width: 120, height: 40))
         XCTAssertNil(Size("120"))
