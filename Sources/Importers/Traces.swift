@@ -135,6 +135,9 @@ public enum TracesImporter {
 /// The scenario a set of traces implies, built trace by trace (`add`) in any order: what it
 /// keeps per service is counts, sums and a bounded sample, never the spans.
 struct TraceAnalysis {
+    /// "1 trace", "2 traces".
+    static func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)" + (n == 1 ? "" : "s") }
+
     struct SlotKey: Hashable, Comparable {
         var service: String
         var occurrence: Int
@@ -361,7 +364,7 @@ struct TraceAnalysis {
             used.insert(n)
         }
         var draft = ImportDraft(name: ScenarioWriter.serviceName((base as NSString).deletingPathExtension).name,
-                                description: "Imported from the \(format.rawValue) trace export \(base) (\(traces) traces, \(spans) spans).")
+                                description: "Imported from the \(format.rawValue) trace export \(base) (\(TraceAnalysis.counted(traces, "trace")), \(TraceAnalysis.counted(spans, "span"))).")
         for s in order {
             let st = stats[s]!
             let samples = st.kept.map(\.ms).sorted()

@@ -20,7 +20,8 @@ struct ImportCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Write the scenario to FILE (sample files go next to it) instead of stdout.")
         var output: String?
 
-        @Option(help: "Requests per second into each entry service (e.g. 200); overrides what the input implies.")
+        // `.unconditional`: `--rate -5` is a (bad) rate, answered by validate(), not an unknown flag.
+        @Option(parsing: .unconditional, help: "Requests per second into each entry service (e.g. 200); overrides what the input implies.")
         var rate: Double?
 
         func validate() throws {

@@ -55,6 +55,9 @@ final class CLIContractTests: XCTestCase {
             (["tui", "--headless", "--speed", "nan"], 2, "error: --speed must be a number above 0"),
             // Nothing close to the name: every preset is named instead of no hint at all.
             (["presets", "nosuch"], 2, "error: unknown preset 'nosuch'; the presets are "),
+            // A negative rate is a bad rate, not an unknown option '-5'.
+            (["import", "isotope", Topsim.repo.appendingPathComponent("Tests/ImportersTests/Fixtures/isotope/shop.yaml").path, "--rate", "-5"], 2,
+             "error: --rate must be above 0 and at most 1e9"),
         ]
         for (args, status, fragment) in cases {
             let r = try Topsim.run(args)
