@@ -99,20 +99,8 @@ extension HangTests {
     /// fails as a reset at 20 s, so none is left in flight at the end and nothing after 20 s
     /// fails (the probe's removal, 30 s + 1 s after 10 s, is called off when it answers again).
     func testWhatAHungPodHeldIsResetWhenTheHangEnds() throws {
-        let s = try PolicyTests.scenario("""
-            scenario: hang-ends
-            duration: 60s
-            cluster: { nodes: 2 }
-            policies: { retries: { attempts: 0 }, load_balancing: round-robin }
-            services:
-              api: { replicas: 2, workers: unlimited, queue: unlimited, service_time: const(2ms) }
-            traffic:
-              - { name: t, from: external, to: api, rate: 20/s }
-            topologies:
-              - { name: t, kind: none }
-            faults:
-              - { at: 10s, for: 10s, kind: hang, target: api/1 }
-            """)
+        let s = try TerminationTests.apiScenario("hang-ends", replicas: 2, nodes: 2, rate: "20/s",
+                                                 faults: ["{ at: 10s, for: 10s, kind: hang, target: api/1 }"])
         let m = try PolicyTests.sim(s, "t").metrics
         XCTAssertEqual(m.incomplete, 0, "nothing waits forever")
         XCTAssertEqual(Double(m.errorCount(.unavailable)), 100, accuracy: 30, "a reset is answered 503 (UC)")

@@ -8,22 +8,10 @@ import XCTest
 /// count terminate gracefully with no replacement; callers that still list them until the
 /// propagation are refused for propagation − prestop; `for` scales back out.
 final class ScaleTests: XCTestCase {
-    static func run(kind: String, preStop: String = "0s", extra: String = "") throws -> TopologyMetrics {
-        let s = try PolicyTests.scenario("""
-            scenario: scale
-            duration: 60s
-            cluster: { nodes: 3 }
-            control_plane: { push_delay: const(3s) }
-            policies: { retries: { attempts: 0 }, load_balancing: round-robin }
-            services:
-              api: { replicas: 3, workers: unlimited, queue: unlimited, service_time: const(2ms), prestop: \(preStop) }
-            traffic:
-              - { name: t, from: external, to: api, rate: 300/s }
-            topologies:
-              - { name: t, kind: \(kind) }
-            faults:
-              - { at: 10s, for: 20s, kind: scale, target: api, replicas: 1 }\(extra)
-            """)
+    static func run(kind: String, preStop: String = "0s") throws -> TopologyMetrics {
+        let s = try TerminationTests.apiScenario("scale", replicas: 3, nodes: 3, rate: "300/s", kind: kind,
+                                                 preStop: preStop, pushDelay: "3s",
+                                                 faults: ["{ at: 10s, for: 20s, kind: scale, target: api, replicas: 1 }"])
         return try PolicyTests.sim(s, "t").metrics
     }
 

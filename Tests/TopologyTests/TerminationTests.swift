@@ -9,6 +9,28 @@ import XCTest
 /// load balancer in front of gateway replicas. Every expected value is derived in the comments;
 /// tolerances are four standard deviations of the Poisson counts involved.
 final class TerminationTests: XCTestCase {
+    /// The fixture the termination tests share: one `api` service of `replicas` pods
+    /// (unlimited workers, 2 ms each), `rate` external requests/s, no retries, round robin,
+    /// 60 s, one topology `t` of `kind`, and the given faults (one flow mapping each).
+    static func apiScenario(_ name: String, replicas: Int, nodes: Int, rate: String, kind: String = "none",
+                            preStop: String? = nil, pushDelay: String? = nil, faults: [String]) throws -> Scenario {
+        try PolicyTests.scenario("""
+            scenario: \(name)
+            duration: 60s
+            cluster: { nodes: \(nodes) }
+            \(pushDelay.map { "control_plane: { push_delay: const(\($0)) }" } ?? "")
+            policies: { retries: { attempts: 0 }, load_balancing: round-robin }
+            services:
+              api: { replicas: \(replicas), workers: unlimited, queue: unlimited, service_time: const(2ms)\(preStop.map { ", prestop: \($0)" } ?? "") }
+            traffic:
+              - { name: t, from: external, to: api, rate: \(rate) }
+            topologies:
+              - { name: t, kind: \(kind) }
+            faults:
+            \(faults.map { "  - " + $0 }.joined(separator: "\n"))
+            """)
+    }
+
     /// Errors completing in each window of the measured period.
     static func errorsByWindow(_ m: TopologyMetrics) -> [Int] { m.windows.windows.map(\.errors) }
 
@@ -30,21 +52,9 @@ final class TerminationTests: XCTestCase {
     /// 900 and √(600·3)/3 ≈ 14 for 600; tolerance 4 sd.
     func testRolloutFailuresAreRateTimesPropagationMinusPreStop() throws {
         func run(_ preStop: String, kind: String = "sidecar, preset: istio") throws -> TopologyMetrics {
-            let s = try PolicyTests.scenario("""
-                scenario: rollout
-                duration: 60s
-                cluster: { nodes: 3 }
-                control_plane: { push_delay: const(3s) }
-                policies: { retries: { attempts: 0 }, load_balancing: round-robin }
-                services:
-                  api: { replicas: 3, workers: unlimited, queue: unlimited, service_time: const(2ms), prestop: \(preStop) }
-                traffic:
-                  - { name: t, from: external, to: api, rate: 300/s }
-                topologies:
-                  - { name: t, kind: \(kind) }
-                faults:
-                  - { at: 10s, kind: rollout, target: api, max_unavailable: 0, max_surge: 1 }
-                """)
+            let s = try Self.apiScenario("rollout", replicas: 3, nodes: 3, rate: "300/s", kind: kind, preStop: preStop,
+                                         pushDelay: "3s",
+                                         faults: ["{ at: 10s, kind: rollout, target: api, max_unavailable: 0, max_surge: 1 }"])
             return try PolicyTests.sim(s, "t").metrics
         }
         let none = try run("0s")
@@ -71,20 +81,8 @@ final class TerminationTests: XCTestCase {
     /// The same rollout behind kube-proxy (`none`): propagation is kube-proxy's 1 s, so
     /// 3 pods × 100/s × 1 s = 300 refused (sd = √900/3 = 10; tolerance 4 sd).
     func testRolloutBehindKubeProxyFailsForItsPropagation() throws {
-        let s = try PolicyTests.scenario("""
-            scenario: rollout
-            duration: 60s
-            cluster: { nodes: 3 }
-            policies: { retries: { attempts: 0 }, load_balancing: round-robin }
-            services:
-              api: { replicas: 3, workers: unlimited, queue: unlimited, service_time: const(2ms) }
-            traffic:
-              - { name: t, from: external, to: api, rate: 300/s }
-            topologies:
-              - { name: t, kind: none }
-            faults:
-              - { at: 10s, kind: rollout, target: api, max_unavailable: 0, max_surge: 1 }
-            """)
+        let s = try Self.apiScenario("rollout", replicas: 3, nodes: 3, rate: "300/s",
+                                     faults: ["{ at: 10s, kind: rollout, target: api, max_unavailable: 0, max_surge: 1 }"])
         let m = try PolicyTests.sim(s, "t").metrics
         XCTAssertEqual(Double(m.errorCount(.refused)), 300, accuracy: 40)
         XCTAssertLessThan(m.failedLatency.p99 / 1e6, 5, "refused at once: a live node answers with a reset")
