@@ -65,15 +65,19 @@ final class ProxyWorkTests: XCTestCase {
     /// The worker, not the latency, sets capacity: 2 passes × 0.5 ms of worker time per
     /// request gives one worker room for 1 / (2 × 0.5 ms) = 1000 requests/s. Offered 800/s
     /// (ρ = 0.8) everything succeeds; offered 1500/s (ρ = 1.5) the queue of 64 fills and
-    /// the rest is refused as overflow, so at most 1000/s succeed. The 0.1 ms latency alone
-    /// would allow 5000/s.
+    /// the rest is refused as overflow. Then the worker never idles: exactly 60 s / 0.5 ms =
+    /// 120,000 passes (less the one or two cut by the end), utilisation 1, and at most half
+    /// as many successes (a request accepted on its way in can still be refused on its way
+    /// back). The 0.1 ms latency alone would allow 5000/s.
     func testCapacityIsWorkersOverWorkerTime() throws {
         let g = "{ workers: 1, queue: 64, latency: const(100us), cpu_per_request: 1ms, worker_share: 100% }"
         let under = try PolicyTests.sim(try Self.gateway(rate: "800/s", gateway: g, duration: "60s"), "gw").metrics
         XCTAssertEqual(under.succeeded, under.requests)
         let over = try PolicyTests.sim(try Self.gateway(rate: "1500/s", gateway: g, duration: "60s"), "gw").metrics
-        XCTAssertLessThanOrEqual(Double(over.succeeded) / 60, 1000 * 1.002)
-        XCTAssertGreaterThan(Double(over.succeeded) / 60, 1000 * 0.9)
+        let passes = over.hops[HopKind.gateway.rawValue].traversals
+        XCTAssertEqual(Double(passes), 120_000, accuracy: 2)
+        XCTAssertEqual(try XCTUnwrap(over.roles[HopKind.gateway.rawValue].utilization), 1, accuracy: 1e-4)
+        XCTAssertLessThanOrEqual(over.succeeded * 2, passes)
         XCTAssertGreaterThan(over.roles[HopKind.gateway.rawValue].overflows, 0)
     }
 
