@@ -106,11 +106,20 @@ public enum Reports {
         var out = csvLine(["topology", "t_s", "requests", "success_rate", "p50_ms", "p99_ms", "errors", "in_flight"])
         let w = Nanos.toSeconds(r.scenario.window)
         for t in r.topologies {
+            // A row per window (25,000 in a long run at the default 1 s): only the name can
+            // need quoting or neutralising, so it is escaped once; `fmt` and integers give
+            // plain numbers, which `csvField` leaves as they are (the bytes are the same).
+            let name = csvField(t.spec.name)
             for (i, win) in t.runs[0].windows.windows.enumerated() {
                 let rate = win.requests > 0 ? Double(win.succeeded) / Double(win.requests) : 1
-                out += csvLine([t.spec.name, fmt(Double(i) * w, 3), "\(win.requests)", fmt(rate, 6),
-                                fmt(win.p50 / 1e6, 3), fmt(win.p99 / 1e6, 3),
-                                "\(win.errors)", "\(win.inFlight)"])
+                out += name
+                for field in [fmt(Double(i) * w, 3), String(win.requests), fmt(rate, 6),
+                              fmt(win.p50 / 1e6, 3), fmt(win.p99 / 1e6, 3),
+                              String(win.errors), String(win.inFlight)] {
+                    out += ","
+                    out += field
+                }
+                out += "\r\n"
             }
         }
         return out

@@ -65,6 +65,9 @@ public struct LatencyStats: Sendable {
     // A plain sum: a Welford update costs a division per record on the hot path.
     @usableFromInline var sum: Double = 0
     @usableFromInline var n: Int = 0
+    /// The buckets of a stats kept for its figures only (`shrink`): `histogram` is then a
+    /// shared empty placeholder, and the figures are read from here.
+    @usableFromInline var packed: PackedLatency?
 
     /// `digits` 3 for run totals, 2 for per-window series (about 10x less memory).
     public init(digits: SignificantDigits = .three) {
@@ -75,6 +78,7 @@ public struct LatencyStats: Sendable {
 
     @inlinable
     public mutating func record(_ nanos: SimTime) {
+        if _slowPath(packed != nil) { unpack() }
         let v = UInt64(Swift.max(0, nanos))
         _ = histogram.record(v)
         sum += Double(v)
@@ -84,11 +88,17 @@ public struct LatencyStats: Sendable {
     public var count: Int { n }
     /// Mean in nanoseconds.
     public var mean: Double { n > 0 ? sum / Double(n) : 0 }
-    public var max: Double { count > 0 ? Double(histogram.max) : 0 }
+    public var max: Double {
+        guard count > 0 else { return 0 }
+        if let p = packed { return Double(p.max) }
+        return Double(histogram.max)
+    }
 
     /// The p-th percentile (0...100) in nanoseconds; 0 when empty.
     public func percentile(_ p: Double) -> Double {
-        count > 0 ? Double(histogram.valueAtPercentile(p)) : 0
+        guard count > 0 else { return 0 }
+        if let packed { return Double(packed.valueAtPercentile(p)) }
+        return Double(histogram.valueAtPercentile(p))
     }
 
     public var p50: Double { percentile(50) }
@@ -97,31 +107,65 @@ public struct LatencyStats: Sendable {
     public var p999: Double { percentile(99.9) }
 
     public mutating func merge(_ other: LatencyStats) {
-        histogram.add(other.histogram)
+        if packed != nil { unpack() }
+        if let p = other.packed {
+            p.add(to: &histogram)
+        } else {
+            histogram.add(other.histogram)
+        }
         sum += other.sum
         n += other.n
     }
 
     public mutating func reset() {
+        if packed != nil { unpack() }
         histogram.reset()
         sum = 0
         n = 0
     }
 
-    /// Gives back the memory past the greatest value recorded: the counters are reallocated
-    /// up to its bucket only (an empty one keeps the least HdrHistogram allows). Every
-    /// figure, and every later record or merge (the histogram grows again on demand), is as
-    /// before: the buckets, total, least and greatest values are kept. A full 3-digit
-    /// histogram of the 1 ns..1 h range is 270 KB whatever it holds; runs kept for their
-    /// replication summaries are shrunk with this (Runner), so that many replications do not
-    /// each hold megabytes of empty counters.
+    /// Bytes of counters (HdrHistogram's estimate) or of packed buckets this holds; the
+    /// placeholder every packed stats shares counts for nothing.
+    public var heldBytes: Int { packed?.packedBytes ?? histogram.estimatedFootprintInBytes }
+
+    /// Whether it is packed (`shrink`).
+    public var isPacked: Bool { packed != nil }
+
+    /// Packs it for keeping: the buckets become a few bytes each (`PackedLatency`), the
+    /// dense counters go. Every figure, and every later record or merge (which unpack it
+    /// first, into a histogram as large as its greatest value needs), is as before: the
+    /// buckets, total, least and greatest values are kept. A 3-digit histogram of the
+    /// 1 ns..1 h range is 270 KB whatever it holds, and 150 KB even cut at a 300 ms
+    /// maximum; runs kept for their replication summaries are packed with this (Runner),
+    /// so that memory does not grow with `--replications` by that much per run (issue 18).
     public mutating func shrink() {
-        var h = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: Swift.max(2, histogram.maxRecorded),
+        guard packed == nil else { return }
+        packed = PackedLatency(histogram)
+        histogram = Self.placeholder(histogram.numberOfSignificantValueDigits)
+    }
+
+    /// A dense histogram again (before a record, merge or reset).
+    @usableFromInline @inline(never)
+    mutating func unpack() {
+        guard let p = packed else { return }
+        var h = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: Swift.max(2, p.maxValue),
                                   numberOfSignificantValueDigits: histogram.numberOfSignificantValueDigits)
         h.autoResize = true
-        if n > 0 { h.add(histogram) }
+        p.add(to: &h)
         histogram = h
+        packed = nil
     }
+
+    /// The least histogram of a layout, one per layout, shared (copy on write) by every
+    /// packed stats: none of them ever writes to it (they unpack first).
+    static let placeholders: [Histogram<UInt64>] = (0...5).map { d in
+        var h = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2,
+                                  numberOfSignificantValueDigits: SignificantDigits(rawValue: Int8(d))!)
+        h.autoResize = true
+        return h
+    }
+
+    static func placeholder(_ digits: SignificantDigits) -> Histogram<UInt64> { placeholders[Int(digits.rawValue)] }
 }
 
 /// Values grouped into fixed windows of simulated time (for time series).

@@ -28,6 +28,10 @@ public struct WindowLatency: Sendable {
     @usableFromInline var counts: [UInt32] = []
     /// The buckets with a non-zero count, in the order first hit.
     @usableFromInline var touched: [Int32] = []
+    /// One bit per bucket, set while its count is non-zero: the touched buckets in value
+    /// order without sorting them (a window's quantiles used to cost a sort of `touched`,
+    /// 8% of a default-window run). Sized with `counts`.
+    @usableFromInline var occupied: [UInt64] = []
     @usableFromInline var total: Int = 0
     @usableFromInline var sum: Double = 0
     @usableFromInline var maxValue: UInt64 = 0
@@ -45,7 +49,10 @@ public struct WindowLatency: Sendable {
         let i = Self.index(of: v)
         if i >= counts.count { grow(to: i) }
         let c = counts[i]
-        if c == 0 { touched.append(Int32(i)) }
+        if c == 0 {
+            touched.append(Int32(i))
+            occupied[i &>> 6] |= 1 &<< UInt64(i & 63)
+        }
         counts[i] = c &+ 1
         total &+= 1
         sum += Double(v)
@@ -56,11 +63,15 @@ public struct WindowLatency: Sendable {
     @usableFromInline @inline(never)
     mutating func grow(to i: Int) {
         counts.append(contentsOf: repeatElement(0, count: Swift.max(4_608, i + 1) - counts.count))
+        occupied.append(contentsOf: repeatElement(0, count: (counts.count + 63) / 64 - occupied.count))
     }
 
     /// Empties it, clearing only the buckets that were hit.
     public mutating func reset() {
-        for i in touched { counts[Int(i)] = 0 }
+        for i in touched {
+            counts[Int(i)] = 0
+            occupied[Int(i) &>> 6] = 0
+        }
         touched.removeAll(keepingCapacity: true)
         total = 0
         sum = 0
@@ -69,28 +80,33 @@ public struct WindowLatency: Sendable {
     }
 
     /// The p-th percentiles (0...100) in nanoseconds, as `LatencyStats.percentile` gives them
-    /// for the same values; 0 when empty. One sort of the touched buckets for all of them.
-    public mutating func percentiles(_ ps: [Double]) -> [Double] {
+    /// for the same values; 0 when empty. Walks the occupied buckets in value order.
+    public func percentiles(_ ps: [Double]) -> [Double] {
         guard total > 0 else { return ps.map { _ in 0 } }
-        touched.sort(by: <) // the closure form: the plain `sort()` went through a protocol witness per comparison
         return ps.map { Double(valueAtPercentile($0)) }
     }
 
     /// HdrHistogram's `min`: 0 when a 0 was recorded (or nothing was), else the least value.
     var histogramMin: UInt64 { (total == 0 || counts[0] > 0) ? 0 : minNonZeroValue }
 
-    /// HdrHistogram's `valueAtPercentile`, over `touched` (sorted: bucket order is value order).
+    /// HdrHistogram's `valueAtPercentile`, over the occupied buckets in bucket order (which
+    /// is value order).
     func valueAtPercentile(_ percentile: Double) -> UInt64 {
         guard percentile != 0.0 else { return histogramMin }
         guard percentile < 100.0 else { return maxValue }
         let requested = Swift.min(Swift.max(percentile.nextDown, 0.0), 100.0)
         let countAtPercentile = Swift.max(1, UInt64(((requested * Double(total)) / 100.0).rounded(.up)))
         var running: UInt64 = 0
-        for i in touched {
-            running += UInt64(counts[Int(i)])
-            if running >= countAtPercentile {
-                let v = Self.valueFromIndex(Int(i))
-                return Swift.max(Swift.min(Self.highestEquivalent(v), maxValue), histogramMin)
+        for w in occupied.indices {
+            var bits = occupied[w]
+            while bits != 0 {
+                let i = w &<< 6 | bits.trailingZeroBitCount
+                bits &= bits &- 1
+                running += UInt64(counts[i])
+                if running >= countAtPercentile {
+                    let v = Self.valueFromIndex(i)
+                    return Swift.max(Swift.min(Self.highestEquivalent(v), maxValue), histogramMin)
+                }
             }
         }
         return 0
@@ -132,6 +148,7 @@ extension LatencyStats {
     public mutating func merge(_ w: WindowLatency) {
         precondition(histogram.numberOfSignificantValueDigits == .two, "WindowLatency has the 2-digit layout")
         guard w.total > 0 else { return }
+        if packed != nil { unpack() }
         let minIndex = w.minNonZeroValue == .max ? -1 : WindowLatency.index(of: w.minNonZeroValue)
         let maxIndex = WindowLatency.index(of: w.maxValue)
         for i32 in w.touched {

@@ -274,8 +274,9 @@ public struct TopologyMetrics: Sendable {
     /// Sheds what only a run in progress needs, for a run kept among many replications
     /// (Runner): the open window and the ring of recent windows (the dashboard's, which
     /// reads a live simulation, not a finished run: `recentLatency` of a compacted run is
-    /// empty), and every histogram's counters past its greatest value
-    /// (`LatencyStats.shrink`). Every figure the reports read is unchanged.
+    /// empty), and every histogram's dense counters: each is packed to a few bytes per
+    /// non-empty bucket (`LatencyStats.shrink`, `PackedLatency`). Every figure the reports
+    /// read is unchanged, to the bit.
     public mutating func compactForStorage() {
         current = WindowLatency()
         recentWindowLatency = []

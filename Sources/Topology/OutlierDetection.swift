@@ -22,11 +22,15 @@ import SimCore
 
 extension TopologySimulation {
     /// The enforcer of try `a` learns how its host answered.
-    mutating func observeOutcome(_ a: Int, _ f: Failure) {
+    @inline(__always) mutating func observeOutcome(_ a: Int, _ f: Failure) {
         let u = Int(attempts[a].upstream), i = Int(attempts[a].instance)
         guard u >= 0, i >= 0, f != .overflow else { return }
         let pi = Int(attempts[a].policy)
         guard policies[pi].observesHosts else { return }
+        observeHost(a, u, i, pi, f)
+    }
+
+    @inline(never) mutating func observeHost(_ a: Int, _ u: Int, _ i: Int, _ pi: Int, _ f: Failure) {
         let h = hostView(u, instance: i)
         if let od = policies[pi].outlier { outlierObserve(u, h, f, od) }
         if let ph = policies[pi].passive { passiveObserve(u, h, f, ph) }

@@ -66,7 +66,7 @@ extension TopologySimulation {
 
     /// The retry slot held for call `c`'s current retry is given back (its try's outcome is
     /// known, or the call ended).
-    mutating func releaseRetrySlot(_ c: Int) {
+    @inline(__always) mutating func releaseRetrySlot(_ c: Int) {
         guard calls[c].holdsRetry else { return }
         calls[c].holdsRetry = false
         let u = Int(calls[c].upstream)
@@ -126,10 +126,14 @@ extension TopologySimulation {
     }
 
     /// A first try counts as a deposit in a Linkerd-style budget.
-    mutating func depositRequest(_ c: Int) {
+    @inline(__always) mutating func depositRequest(_ c: Int) {
         let u = Int(calls[c].upstream)
-        guard u >= 0, upstreams[u].firstBucket >= 0,
-              case .ratio(_, _, let ttl)? = policies[Int(calls[c].policy)].budget else { return }
+        guard u >= 0, upstreams[u].firstBucket >= 0 else { return }
+        depositInBucket(c, u)
+    }
+
+    @inline(never) mutating func depositInBucket(_ c: Int, _ u: Int) {
+        guard case .ratio(_, _, let ttl)? = policies[Int(calls[c].policy)].budget else { return }
         // (firstBucket >= 0 only for upstreams whose policy has a Linkerd-style budget.)
         budgetBuckets[budgetBucket(u, ttl: ttl, now: engine.now)].requests += 1
     }

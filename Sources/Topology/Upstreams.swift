@@ -136,11 +136,17 @@ extension TopologySimulation {
     /// Envoy's connection-pool circuit breakers for one request leaving the enforcer:
     /// under max(active) it goes, else it waits while the pending queue has room, else
     /// it overflows (503 UO at once).
-    mutating func admitUpstream(_ a: Int) -> Admission {
+    // The common answer (no upstream state, or room under the limits) inline in the
+    // lifecycle; queueing and overflow out of line.
+    @inline(__always) mutating func admitUpstream(_ a: Int) -> Admission {
         let u = Int(attempts[a].upstream)
         guard u >= 0 else { return .go }
         let pi = Int(attempts[a].policy)
         if Int(upstreams[u].active) < activeLimit(u, pi) && upstreams[u].pending == 0 { return .go }
+        return admitUpstreamFull(a, u, pi)
+    }
+
+    @inline(never) mutating func admitUpstreamFull(_ a: Int, _ u: Int, _ pi: Int) -> Admission {
         if Int(upstreams[u].pending) < policies[pi].maxPending {
             // FIFO through `nextPending`.
             attempts[a].nextPending = -1
@@ -159,9 +165,13 @@ extension TopologySimulation {
     /// Takes an active-request slot at the upstream and on the chosen host. Client libraries
     /// whose policy reads no such count (no breakers, no Envoy budget, not least request)
     /// skip it: proxies always count, for their connections figure.
-    mutating func holdSlot(_ a: Int, host inst: Int) {
+    @inline(__always) mutating func holdSlot(_ a: Int, host inst: Int) {
         let u = Int(attempts[a].upstream)
         guard u >= 0, upstreams[u].role >= 0 || policies[Int(attempts[a].policy)].countsActive else { return }
+        takeSlot(a, u, host: inst)
+    }
+
+    @inline(never) mutating func takeSlot(_ a: Int, _ u: Int, host inst: Int) {
         upstreams[u].active += 1
         hostViews[hostView(u, instance: inst)].active += 1
         let e = Int(attempts[a].enforcer)
@@ -178,8 +188,12 @@ extension TopologySimulation {
 
     /// Gives the slot back (the answer came, or the try was cancelled) and lets the
     /// first pending request go.
-    mutating func releaseSlot(_ a: Int) {
+    @inline(__always) mutating func releaseSlot(_ a: Int) {
         guard attempts[a].slotHeld else { return }
+        giveBackSlot(a)
+    }
+
+    @inline(never) mutating func giveBackSlot(_ a: Int) {
         attempts[a].slotHeld = false
         let u = Int(attempts[a].upstream)
         upstreams[u].active -= 1

@@ -85,40 +85,93 @@ final class WindowLatencyTests: XCTestCase {
     }
 }
 
-/// `LatencyStats.shrink` gives back counters past the greatest value and changes no figure.
+/// `LatencyStats.shrink` packs a finished stats (`PackedLatency`) and changes no figure.
 final class LatencyShrinkTests: XCTestCase {
+    /// 0.1 ms .. ~2 s log-uniform, optionally with a zero.
+    func sample(_ proto: LatencyStats, zero: Bool, seed: UInt64 = 7) -> LatencyStats {
+        var rng = RandomStream(seed: seed)
+        var full = proto
+        if zero { full.record(0) }
+        for _ in 0..<20_000 { full.record(SimTime(1e5 * Foundation.exp(rng.uniform() * 10))) }
+        return full
+    }
+
+    func same(_ a: LatencyStats, _ b: LatencyStats, _ what: String) {
+        XCTAssertEqual(a.count, b.count, what)
+        XCTAssertEqual(a.mean, b.mean, what)
+        XCTAssertEqual(a.max, b.max, what)
+        for p in WindowLatencyTests.ps { XCTAssertEqual(a.percentile(p), b.percentile(p), "\(what) p\(p)") }
+    }
+
     func testShrunkStatsGiveTheSameFiguresAndKeepGrowing() {
         for proto in [LatencyStats(digits: .two), LatencyStats()] { // 2 and 3 digits
-            var rng = RandomStream(seed: 7)
-            var full = proto
-            // 0.1 ms .. ~2 s, with a zero: the counters up to 2 s's bucket are enough.
-            full.record(0)
-            for _ in 0..<20_000 { full.record(SimTime(1e5 * Foundation.exp(rng.uniform() * 10))) }
-            var small = full
-            small.shrink()
-            // Was 1 ns..1 h: now up to the greatest value's bucket, less than 2^32 ns.
-            XCTAssertLessThan(small.histogram.highestTrackableValue, 1 << 32)
-            XCTAssertGreaterThanOrEqual(full.histogram.highestTrackableValue, 3_600_000_000_000)
-            func same(_ a: LatencyStats, _ b: LatencyStats, _ what: String) {
-                XCTAssertEqual(a.count, b.count, what)
-                XCTAssertEqual(a.mean, b.mean, what)
-                XCTAssertEqual(a.max, b.max, what)
-                XCTAssertEqual(a.histogram.min, b.histogram.min, what)
-                for p in WindowLatencyTests.ps { XCTAssertEqual(a.percentile(p), b.percentile(p), "\(what) p\(p)") }
+            for zero in [true, false] {
+                let full = sample(proto, zero: zero)
+                var small = full
+                small.shrink()
+                XCTAssertTrue(small.isPacked)
+                same(small, full, "shrunk")
+                // Packed: a non-empty bucket is two varints, the index step (< 2^14: at most 2
+                // bytes) and its count (< 2^7 here: 1 byte), so at most 3 bytes per bucket...
+                let buckets = Array(full.histogram.recordedValues()).count
+                XCTAssertLessThanOrEqual(small.heldBytes, 3 * buckets)
+                // ...against the dense counters up to 2 s's bucket (8 bytes each, tens of KB).
+                XCTAssertGreaterThan(full.heldBytes, 5 * small.heldBytes)
+                // Merged into an empty one, packed or not: the same histogram bucket by bucket,
+                // total and greatest value as recorded (HdrHistogram's `add` of the original).
+                var mergedSmall = proto, mergedFull = proto
+                mergedSmall.merge(small); mergedFull.merge(full)
+                same(mergedSmall, mergedFull, "merged")
+                XCTAssertEqual(Array(mergedSmall.histogram.recordedValues()).map(\.count),
+                               Array(mergedFull.histogram.recordedValues()).map(\.count))
+                XCTAssertEqual(mergedSmall.histogram.totalCount, mergedFull.histogram.totalCount)
+                XCTAssertEqual(mergedSmall.histogram.maxRecorded, mergedFull.histogram.maxRecorded)
+                XCTAssertEqual(mergedSmall.histogram.min, mergedFull.histogram.min)
+                if !zero { XCTAssertEqual(mergedSmall.histogram.minNonZero, mergedFull.histogram.minNonZero) }
+                // Later values past the old greatest (an hour and more) still land where they belong.
+                var grown = full
+                for v: SimTime in [3_000_000_000, 5_000_000_000_000] { grown.record(v); small.record(v) }
+                XCTAssertFalse(small.isPacked)
+                same(small, grown, "recorded after")
+                // Two packed runs merged (as the replication summaries do) = the two dense ones.
+                var a = sample(proto, zero: zero, seed: 11), b = a
+                a.shrink()
+                var both = small, bothDense = grown
+                both.shrink()
+                both.merge(a); bothDense.merge(b)
+                same(both, bothDense, "two packed")
             }
-            same(small, full, "shrunk")
-            // Later values past the old greatest (an hour and more) still land where they belong.
-            for v: SimTime in [3_000_000_000, 5_000_000_000_000] { full.record(v); small.record(v) }
-            same(small, full, "recorded after")
-            var mergedSmall = proto, mergedFull = proto
-            mergedSmall.merge(small); mergedFull.merge(full)
-            same(mergedSmall, mergedFull, "merged")
-            // An empty one shrinks to the least HdrHistogram allows and stays empty.
+            // An empty one packs to nothing and stays empty.
             var empty = proto
             empty.shrink()
             XCTAssertEqual(empty.count, 0)
             XCTAssertEqual(empty.p99, 0)
-            XCTAssertLessThanOrEqual(empty.histogram.highestTrackableValue, 4_096)
+            XCTAssertEqual(empty.max, 0)
+            XCTAssertEqual(empty.heldBytes, 0)
+        }
+    }
+
+    func testHandWorkedPackedQuantiles() {
+        // 3 digits: values below 2,048 are exact. 10, 10, 20 and 1,000: p50 is the 2nd (10),
+        // p75 the 3rd (20), p99 the 4th (1,000), max 1,000; packed as (10, 2) (10, 1)
+        // (980: two varint bytes, 1): 1+1 + 1+1 + 2+1 = 7 bytes.
+        var s = LatencyStats()
+        for v: SimTime in [10, 20, 10, 1_000] { s.record(v) }
+        s.shrink()
+        XCTAssertEqual(s.heldBytes, 7)
+        XCTAssertEqual([s.p50, s.percentile(75), s.p99, s.max], [10, 20, 1_000, 1_000])
+    }
+
+    func testLayoutIsHdrHistograms() {
+        for proto in [LatencyStats(digits: .two), LatencyStats()] { // 2 and 3 digits
+            let h = proto.histogram
+            let layout = HdrLayout(digits: h.numberOfSignificantValueDigits)
+            var vs: [UInt64] = Array(0...4_200)
+            for shift in 8..<50 { for d in [-2, -1, 0, 1, 2, 3] { vs.append(UInt64(Int64(1) << shift + Int64(d))) } }
+            for v in vs {
+                XCTAssertEqual(layout.valueFromIndex(layout.index(of: v)), h.lowestEquivalentForValue(v), "\(v)")
+                XCTAssertEqual(layout.highestEquivalent(v), h.highestEquivalentForValue(v), "\(v)")
+            }
         }
     }
 }
