@@ -8,6 +8,8 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     @usableFromInline var s1: UInt64
     @usableFromInline var s2: UInt64
     @usableFromInline var s3: UInt64
+    /// The second normal of the last polar-method pair, not yet used (`Distribution.standardNormal`).
+    @usableFromInline var spareNormal: Double?
 
     public init(seed: UInt64, stream: UInt64 = 0) {
         var sm = SplitMix64(state: seed &* 0x9E37_79B9_7F4A_7C15 ^ SplitMix64.mix(stream &+ 0xD1B5_4A32_D192_ED03))

@@ -307,6 +307,8 @@ public struct TopologySimulation: Sendable {
     let sourceExternal: [Bool]
     let sourceConsumers: [Int]
     let sourceTarget: [Int]
+    /// The scenario's number of services (a stride of per-(enforcer, service) tables).
+    let serviceCount: Int
 
     public init(scenario: Scenario, topology: TopologySpec, seed: UInt64) throws {
         let model = try CompiledTopology(scenario: scenario, topology: topology)
@@ -327,6 +329,7 @@ public struct TopologySimulation: Sendable {
         sourceExternal = scenario.traffic.map { $0.from == .external }
         sourceConsumers = scenario.traffic.map { max(1, $0.consumers) }
         sourceTarget = scenario.traffic.map(\.to)
+        serviceCount = scenario.services.count
         measureStart = scenario.warmup
         measureEnd = scenario.warmup + scenario.duration
         metrics = TopologyMetrics(model: model, scenario: scenario)

@@ -41,7 +41,8 @@ extension TopologySimulation {
     /// The entity an event acts on and its outcome, read before its handler runs.
     // `mutating` only so that `self` is passed in place: a non-mutating call from the event
     // loop copied the whole simulation (~3 KB) per event.
-    mutating func trajectoryPoint(_ e: Event) -> (entity: Int32, outcome: Int32) {
+    // Inlined into the event loop: the handler reads the same records right after.
+    @inline(__always) mutating func trajectoryPoint(_ e: Event) -> (entity: Int32, outcome: Int32) {
         typealias E = TrajectoryEntity
         let gen = UInt32(truncatingIfNeeded: e.data)
         switch e.kind {

@@ -81,10 +81,15 @@ extension TopologySimulation {
     /// The state of (enforcer, service), created on first use; -1 when the enforcing
     /// policy keeps none (a client library without breakers, budgets or ejection still
     /// balances, so every enforcer gets one).
-    mutating func upstreamSlot(enforcer e: Int, service s: Int, policy: Int) -> Int32 {
+    @inline(__always) mutating func upstreamSlot(enforcer e: Int, service s: Int, policy: Int) -> Int32 {
         guard e >= 0 else { return -1 }
-        let k = e * scenario.services.count + s
-        if upstreamSlot[k] >= 0 { return upstreamSlot[k] }
+        let k = e * serviceCount + s
+        let u = upstreamSlot[k]
+        return u >= 0 ? u : makeUpstream(k, enforcer: e, service: s, policy: policy)
+    }
+
+    /// The first call from enforcer `e` to service `s`: its state, sized for the service's hosts.
+    @inline(never) mutating func makeUpstream(_ k: Int, enforcer e: Int, service s: Int, policy: Int) -> Int32 {
         var u = UpstreamState()
         let first = model.serviceFirstInstance[s], end = model.serviceFirstInstance[s + 1]
         u.service = Int32(s)
