@@ -11,6 +11,8 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     /// The second normal of the last polar-method pair, not yet used (`Distribution.standardNormal`).
     @usableFromInline var spareNormal: Double?
 
+    // Inlined: a request seeds its own stream at each service start and step.
+    @inlinable
     public init(seed: UInt64, stream: UInt64 = 0) {
         var sm = SplitMix64(state: seed &* 0x9E37_79B9_7F4A_7C15 ^ SplitMix64.mix(stream &+ 0xD1B5_4A32_D192_ED03))
         s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
@@ -49,12 +51,12 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
 /// SplitMix64 (Steele, Lea & Flood, 2014), used only to expand seeds.
 public struct SplitMix64: Sendable {
     public var state: UInt64
-    public init(state: UInt64) { self.state = state }
-    public mutating func next() -> UInt64 {
+    @inlinable public init(state: UInt64) { self.state = state }
+    @inlinable public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SplitMix64.mix(state)
     }
-    public static func mix(_ x: UInt64) -> UInt64 {
+    @inlinable public static func mix(_ x: UInt64) -> UInt64 {
         var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

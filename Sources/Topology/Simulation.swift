@@ -236,28 +236,31 @@ public struct TopologySimulation: Sendable {
     }
 
     // Runtime state.
-    var instances: [InstanceState]
-    var apps: [Station]
-    var proxies: [ProxyState]
-    var calls: [CallRec] = []
+    var instances: SlotArray<InstanceState>
+    var apps: SlotArray<Station>
+    var proxies: SlotArray<ProxyState>
+    // The pools a request's life writes dozens of times: slot arrays, written in place with
+    // no copy-on-write check (SimCore/SlotArray.swift). The simulation is never copied
+    // while it runs, which is what they ask.
+    var calls = SlotArray<CallRec>()
     var freeCalls: [Int32] = []
-    var attempts: [Attempt] = []
+    var attempts = SlotArray<Attempt>()
     var freeAttempts: [Int32] = []
-    var segs: [Seg] = []
+    var segs = SlotArray<Seg>()
     /// Each call's prefix, `maxPrefix` per call slot (kept apart so the call record stays small).
-    var prefixSegs: [Seg] = []
+    var prefixSegs = SlotArray<Seg>()
     var policies: [CompiledPolicy]
     /// Per (enforcer, service): the slot in `upstreams`, or -1 before first use.
-    var upstreamSlot: [Int32]
-    var upstreams: [UpstreamState] = []
+    var upstreamSlot: SlotArray<Int32>
+    var upstreams = SlotArray<UpstreamState>()
     /// Each upstream's hosts as its enforcer sees them, contiguous per upstream.
-    var hostViews: [HostView] = []
+    var hostViews = SlotArray<HostView>()
     /// Pooled L4 client connections, in runs per (client, upstream) (Connections.swift).
-    var connections: [ClientConnection] = []
+    var connections = SlotArray<ClientConnection>()
     /// Linkerd-style retry budgets: `ratioBuckets` counters per upstream that uses one.
     var budgetBuckets: [BudgetBucket] = []
     /// Requests in progress per enforcer (its upstream connections under HTTP/1.1).
-    var enforcerActive: [Int32]
+    var enforcerActive: SlotArray<Int32>
     var gatewayRR = 0, ingressRR = 0, waypointRR = 0, eastWestRR = 0
     var arrivalRngs: [RandomStream]
     var arrivalCounts: [UInt64]
@@ -334,21 +337,21 @@ public struct TopologySimulation: Sendable {
         measureEnd = scenario.warmup + scenario.duration
         metrics = TopologyMetrics(model: model, scenario: scenario)
         critical = CriticalPathState()
-        instances = Array(repeating: InstanceState(), count: model.instances.count)
-        apps = model.instances.map { i in
+        instances = SlotArray(repeating: InstanceState(), count: model.instances.count)
+        apps = SlotArray(model.instances.lazy.map { i in
             let s = scenario.services[i.service]
             return Station(workers: s.workers, capacity: s.queue)
-        }
-        proxies = model.proxies.map { p in
+        })
+        proxies = SlotArray(model.proxies.lazy.map { p in
             ProxyState(station: Station(workers: p.profile.workers, capacity: p.profile.queue),
                        latency: p.profile.latency, hop: p.hop, cpuPerPass: p.profile.cpuPerRequest / 2,
                        // Unlimited workers: nothing ever waits for one, so no release is scheduled.
                        workerHold: p.profile.workers == unlimited ? 0
                            : SimTime((p.profile.workerSecondsPerPass * 1e9).rounded()))
-        }
+        })
         policies = [model.meshPolicy, model.gatewayPolicy, model.defaultClientPolicy] + model.clientPolicy
-        upstreamSlot = Array(repeating: -1, count: model.enforcerCount * scenario.services.count)
-        enforcerActive = Array(repeating: 0, count: model.enforcerCount)
+        upstreamSlot = SlotArray(repeating: -1, count: model.enforcerCount * scenario.services.count)
+        enforcerActive = SlotArray(repeating: 0, count: model.enforcerCount)
         // Streams shared by every topology (common random numbers): arrivals per source.
         arrivalRngs = scenario.traffic.indices.map { RandomStream(seed: seed, stream: 1_000 + UInt64($0)) }
         arrivalCounts = Array(repeating: 0, count: scenario.traffic.count)
@@ -580,7 +583,7 @@ public struct TopologySimulation: Sendable {
         }
         calls.append(rec)
         calls[calls.count - 1].live = true
-        prefixSegs.append(contentsOf: repeatElement(Seg(), count: Self.maxPrefix))
+        prefixSegs.append(repeating: Seg(), count: Self.maxPrefix)
         return calls.count - 1
     }
 
@@ -599,7 +602,7 @@ public struct TopologySimulation: Sendable {
             return i
         }
         attempts.append(t)
-        segs.append(contentsOf: repeatElement(Seg(), count: Self.maxSeg))
+        segs.append(repeating: Seg(), count: Self.maxSeg)
         return attempts.count - 1
     }
 
