@@ -89,6 +89,15 @@ public struct SlotArray<Element>: @unchecked Sendable {
         storage.count = _count
     }
 
+    /// Removes and returns the last element (nil when empty): a free list's pop.
+    @inlinable
+    public mutating func popLast() -> Element? {
+        guard _count > 0 else { return nil }
+        _count -= 1
+        storage.count = _count
+        return (base + _count).move()
+    }
+
     /// Appends the elements of `elements`, in order.
     public mutating func append(contentsOf elements: some Sequence<Element>) {
         for e in elements { append(e) }

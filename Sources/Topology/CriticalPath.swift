@@ -19,17 +19,19 @@ import SimCore
 /// has services, so that the cost per event grew with the scenario (issue 18: a tree of
 /// 1,000 services spent a sixth of its time there). Sums are of integers, so the order in
 /// which entries are kept does not change a total.
+// Slot arrays (SimCore/SlotArray.swift): written on every event of a call, owned by the
+// simulation, never copied.
 struct CriticalPathState {
     static let hops = HopKind.allCases.count
-    var time: [SimTime] = []
-    var mark: [SimTime] = []
+    var time = SlotArray<SimTime>()
+    var mark = SlotArray<SimTime>()
     /// First entry of each call's service list (-1: none).
-    var head: [Int32] = []
+    var head = SlotArray<Int32>()
     /// The entry pool: service, time, next entry of the same call (-1: last), or of the
     /// free list.
-    var entryService: [Int32] = []
-    var entryTime: [SimTime] = []
-    var entryNext: [Int32] = []
+    var entryService = SlotArray<Int32>()
+    var entryTime = SlotArray<SimTime>()
+    var entryNext = SlotArray<Int32>()
     var freeEntry: Int32 = -1
 
     /// Call `c`'s service entry for `service`, made (with time 0) when missing.
@@ -75,9 +77,9 @@ extension TopologySimulation {
     mutating func cpBegin(_ c: Int) {
         let w = CriticalPathState.hops
         if critical.mark.count <= c {
-            critical.mark.append(contentsOf: repeatElement(0, count: c + 1 - critical.mark.count))
-            critical.head.append(contentsOf: repeatElement(-1, count: critical.mark.count - critical.head.count))
-            critical.time.append(contentsOf: repeatElement(0, count: critical.mark.count * w - critical.time.count))
+            critical.mark.append(repeating: 0, count: c + 1 - critical.mark.count)
+            critical.head.append(repeating: -1, count: critical.mark.count - critical.head.count)
+            critical.time.append(repeating: 0, count: critical.mark.count * w - critical.time.count)
         }
         for k in c * w..<(c + 1) * w { critical.time[k] = 0 }
         if critical.head[c] >= 0 { critical.release(call: c) }

@@ -243,9 +243,9 @@ public struct TopologySimulation: Sendable {
     // no copy-on-write check (SimCore/SlotArray.swift). The simulation is never copied
     // while it runs, which is what they ask.
     var calls = SlotArray<CallRec>()
-    var freeCalls: [Int32] = []
+    var freeCalls = SlotArray<Int32>()
     var attempts = SlotArray<Attempt>()
-    var freeAttempts: [Int32] = []
+    var freeAttempts = SlotArray<Int32>()
     var segs = SlotArray<Seg>()
     /// Each call's prefix, `maxPrefix` per call slot (kept apart so the call record stays small).
     var prefixSegs = SlotArray<Seg>()
@@ -263,7 +263,7 @@ public struct TopologySimulation: Sendable {
     var enforcerActive: SlotArray<Int32>
     var gatewayRR = 0, ingressRR = 0, waypointRR = 0, eastWestRR = 0
     var arrivalRngs: [RandomStream]
-    var arrivalCounts: [UInt64]
+    var arrivalCounts: SlotArray<UInt64>
     var wireRng: RandomStream
     var proxyRng: RandomStream
     var lbRng: RandomStream
@@ -354,7 +354,7 @@ public struct TopologySimulation: Sendable {
         enforcerActive = SlotArray(repeating: 0, count: model.enforcerCount)
         // Streams shared by every topology (common random numbers): arrivals per source.
         arrivalRngs = scenario.traffic.indices.map { RandomStream(seed: seed, stream: 1_000 + UInt64($0)) }
-        arrivalCounts = Array(repeating: 0, count: scenario.traffic.count)
+        arrivalCounts = SlotArray(repeating: 0, count: scenario.traffic.count)
         wireRng = RandomStream(seed: seed, stream: 2_001)
         proxyRng = RandomStream(seed: seed, stream: 2_002)
         lbRng = RandomStream(seed: seed, stream: 2_003)
