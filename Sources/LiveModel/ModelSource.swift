@@ -114,7 +114,7 @@ public struct ModelSource: SnapshotSource {
         // same critical-path division), so the dashboard and the report never disagree.
         v.services = scenario.services.enumerated().map { k, svc in
             let own = Double(m.criticalPath[hopKinds + k])
-            let stats = m.services[k]
+            let stats = m.serviceStats(k) // live: the requests' latency folded in
             var byCause: [Dashboard.ErrorCause: Int] = [:]
             for c in Calibration.ErrorCause.allCases {
                 let count = Int(measureService(.errors(c), stats))

@@ -117,6 +117,20 @@ public struct LatencyStats: Sendable {
         n += other.n
     }
 
+    /// Adds `other`'s values as if they had been recorded here, when `other` has at least
+    /// as many significant digits: each of its buckets lies inside one of these (both layouts
+    /// split powers of two into power-of-two steps, `other`'s finer), so its counts land in
+    /// the buckets their values would have, with its least and greatest values as recorded
+    /// (`PackedLatency.add(to:)`). Traps on a coarser `other`.
+    public mutating func merge(coarsening other: LatencyStats) {
+        precondition(other.histogram.numberOfSignificantValueDigits.rawValue
+                     >= histogram.numberOfSignificantValueDigits.rawValue, "merge(coarsening:) takes finer stats")
+        if packed != nil { unpack() }
+        (other.packed ?? PackedLatency(other.histogram)).add(to: &histogram)
+        sum += other.sum
+        n += other.n
+    }
+
     public mutating func reset() {
         if packed != nil { unpack() }
         histogram.reset()

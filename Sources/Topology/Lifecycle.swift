@@ -521,8 +521,11 @@ extension TopologySimulation {
         activeRequests -= 1
         let s = Int(calls[c].service)
         if calls[c].measured {
+            // A root's success counts in the requests' latency (`finishRoot`) when its first
+            // cause is none too: then that record stands for this one.
             metrics.finishedCall(service: s, failure: origin == .none ? f : origin, ok: f == .none,
-                                 latency: now - calls[c].start)
+                                 latency: now - calls[c].start,
+                                 inRequestLatency: calls[c].parent < 0 && f == .none && origin == .none)
         }
         if f != .none && now >= measureStart { metrics.callFailed(at: now) }
         cpFinished(c, ok: f == .none); if traces.on { traceCallFinished(c, f, origin: origin == .none ? f : origin) }

@@ -97,7 +97,8 @@ public struct TopologyMetrics: Sendable {
     public var handshakes = 0
     /// Root requests started in the measured period and still in flight when it ended.
     public var incomplete = 0
-    /// Per service, in scenario order.
+    /// Per service (indexed like the scenario's). The latency of the service every traffic
+    /// source sends to is complete once the run has ended; `serviceStats(_:)` while it runs.
     public var services: [ServiceStats]
     /// Per proxy role, indexed by `HopKind.rawValue`.
     public var roles: [RoleStats] = HopKind.allCases.map { _ in RoleStats() }
@@ -117,6 +118,13 @@ public struct TopologyMetrics: Sendable {
     public var errors: [Int] = Array(repeating: 0, count: ErrorCause.allCases.count)
     /// End-to-end latency of successful requests.
     public var latency = LatencyStats()
+    /// The service every traffic source sends to (-1 when there are several). Its
+    /// successful root calls are exactly the requests in `latency` (same calls, same
+    /// start and end): recorded once, there, and folded into the service's own latency
+    /// whenever a run stops (`foldRootLatency`), one HDR record fewer per request.
+    let rootService: Int
+    /// `rootService`'s other successful calls (from its callers, not the traffic sources').
+    var rootServiceOtherLatency = LatencyStats(digits: .two)
     public var hops: [HopStats] = HopKind.allCases.map { _ in HopStats() }
     public var proxyCPUSeconds = 0.0
     /// Passes (one direction through a proxy) per proxy process, indexed like the compiled
@@ -170,6 +178,8 @@ public struct TopologyMetrics: Sendable {
         proxyMemoryMB = model.proxyMemoryMB
         proxyPasses = Array(repeating: 0, count: model.proxies.count)
         services = scenario.services.map { _ in ServiceStats() }
+        let targets = Set(scenario.traffic.map(\.to))
+        rootService = targets.count == 1 ? targets.first! : -1
         criticalPath = Array(repeating: 0, count: HopKind.allCases.count + scenario.services.count)
         var spans: [(SimTime, SimTime)] = scenario.expectations.compactMap { e in e.window.map { ($0.start, $0.end) } }
         spans += scenario.faults.map { f in (f.at, max(f.end(runDuration: scenario.duration), f.at + scenario.window)) }
@@ -193,11 +203,16 @@ public struct TopologyMetrics: Sendable {
         }
     }
 
-    /// A call to service `s` is over (its caller has the answer).
-    mutating func finishedCall(service s: Int, failure: Failure, ok: Bool, latency: SimTime) {
+    /// A call to service `s` is over (its caller has the answer). `inRequestLatency`: it is a
+    /// root call that `record` counts as a successful request (its latency is that one).
+    mutating func finishedCall(service s: Int, failure: Failure, ok: Bool, latency: SimTime, inRequestLatency: Bool) {
         if ok {
             services[s].succeeded += 1
-            services[s].latency.record(latency)
+            if s != rootService {
+                services[s].latency.record(latency)
+            } else if !inRequestLatency {
+                rootServiceOtherLatency.record(latency)
+            }
         } else {
             services[s].errors[ErrorCause.allCases.firstIndex(of: failure.cause)!] += 1
         }
@@ -237,6 +252,25 @@ public struct TopologyMetrics: Sendable {
                 intervals[k].failedLatency.record(end - start)
             }
         }
+    }
+
+    /// `rootService`'s latency: its other calls' plus the requests' (`latency`, the same
+    /// values; 3 digits folded into 2 exactly, `LatencyStats.merge(coarsening:)`). Done when
+    /// the run ends (idempotent); while it runs, `serviceStats(_:)` folds a copy.
+    mutating func foldRootLatency() {
+        guard rootService >= 0 else { return }
+        services[rootService] = serviceStats(rootService)
+    }
+
+    /// Service `k`'s figures with its latency complete, also while a run is under way
+    /// (`services[k]` is, for the service every source sends to, once the run has ended).
+    public func serviceStats(_ k: Int) -> ServiceStats {
+        guard k == rootService else { return services[k] }
+        var s = services[k]
+        var l = rootServiceOtherLatency
+        l.merge(coarsening: latency)
+        s.latency = l
+        return s
     }
 
     mutating func closeWindow(at t: SimTime, inFlight: Int, measureStart: SimTime) {
@@ -283,6 +317,7 @@ public struct TopologyMetrics: Sendable {
         recentWindowIndex = []
         latency.shrink()
         failedLatency.shrink()
+        rootServiceOtherLatency.shrink()
         for h in hops.indices { hops[h].latency.shrink() }
         for s in services.indices { services[s].latency.shrink() }
         for r in roles.indices { roles[r].queueWait.shrink() }

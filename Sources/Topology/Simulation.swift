@@ -637,6 +637,8 @@ public struct TopologySimulation: Sendable {
     /// Utilisation of apps and proxies over the measured period so far, and requests
     /// still in flight, into `metrics` (cheap: once per `run` call, not per event).
     mutating func collectStationFigures() {
+        // Once, at the end: the fold walks a whole histogram, too much for every progress step.
+        if engine.now >= measureEnd { metrics.foldRootLatency() }
         let now = engine.now
         for p in proxies.indices where proxies[p].station.queueLength == 0 { settleReleases(p) }
         guard now > measureStart else { return }

@@ -151,6 +151,30 @@ final class LatencyShrinkTests: XCTestCase {
         }
     }
 
+    /// 3-digit stats folded into 2-digit ones (`merge(coarsening:)`) = the same values
+    /// recorded there: each 3-digit bucket lies inside one 2-digit bucket (both split powers
+    /// of two in power-of-two steps, 2,048 against 256 sub-buckets).
+    func testCoarseningMergeEqualsRecordingThere() {
+        for zero in [true, false] {
+            let fine = sample(LatencyStats(), zero: zero, seed: 3)
+            var direct = sample(LatencyStats(digits: .two), zero: zero, seed: 3)
+            var folded = sample(LatencyStats(digits: .two), zero: zero, seed: 5)
+            var packedFine = fine
+            packedFine.shrink()
+            var foldedPacked = folded
+            folded.merge(coarsening: fine)
+            foldedPacked.merge(coarsening: packedFine)
+            direct.merge(sample(LatencyStats(digits: .two), zero: zero, seed: 5))
+            for got in [folded, foldedPacked] {
+                same(got, direct, "zero \(zero)")
+                XCTAssertEqual(Array(got.histogram.recordedValues()).map(\.count),
+                               Array(direct.histogram.recordedValues()).map(\.count))
+                XCTAssertEqual(got.histogram.maxRecorded, direct.histogram.maxRecorded)
+                XCTAssertEqual(got.histogram.min, direct.histogram.min)
+            }
+        }
+    }
+
     func testHandWorkedPackedQuantiles() {
         // 3 digits: values below 2,048 are exact. 10, 10, 20 and 1,000: p50 is the 2nd (10),
         // p75 the 3rd (20), p99 the 4th (1,000), max 1,000; packed as (10, 2) (10, 1)
