@@ -59,7 +59,7 @@ public enum Distribution: Sendable, Equatable {
         case .constant(let v):
             return Distribution.clamped(v)
         case .exponential(let mean):
-            return Distribution.clamped(-mean * log(rng.uniform()))
+            return Distribution.clamped(mean * ExponentialZiggurat.sample(&rng))
         case .uniform(let lo, let hi):
             return Distribution.clamped(lo + (hi - lo) * rng.uniform())
         case .normal(let mean, let sd):

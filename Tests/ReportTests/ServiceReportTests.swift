@@ -42,14 +42,24 @@ final class ServiceReportTests: XCTestCase {
         let m = r.topologies[0].runs[0]
         let roots = m.requests
         XCTAssertGreaterThan(roots, 300)
-        // Calls started near the end may not have finished their tries: compare finished work.
+        // Requests still in flight at the end (`incomplete`) have not made all their tries. A
+        // request is one chain, one try active at a time, so each leaves at most one call
+        // unfinished per service, short of at most its 3 tries; and a try of front (or mid)
+        // that reached the app has made its one call down unless it is that unfinished one.
         let front = m.services[0], mid = m.services[1], back = m.services[2]
+        let open = m.incomplete
         XCTAssertEqual(front.calls, m.started)
-        XCTAssertEqual(front.attempts, 3 * front.calls, accuracy: 3)
-        XCTAssertEqual(mid.calls, front.attempts, accuracy: 3)
-        XCTAssertEqual(mid.attempts, 3 * mid.calls, accuracy: 9)
-        XCTAssertEqual(back.calls, mid.attempts, accuracy: 9)
-        XCTAssertEqual(back.attempts, 3 * back.calls, accuracy: 27)
+        func tries(_ s: TopologyMetrics.ServiceStats, _ what: String) {
+            XCTAssertLessThanOrEqual(s.attempts, 3 * s.calls, what)
+            XCTAssertGreaterThanOrEqual(s.attempts, 3 * (s.calls - open), what)
+        }
+        tries(front, "front")
+        tries(mid, "mid")
+        tries(back, "back")
+        XCTAssertLessThanOrEqual(mid.calls, front.attempts)
+        XCTAssertGreaterThanOrEqual(mid.calls, front.attempts - open)
+        XCTAssertLessThanOrEqual(back.calls, mid.attempts)
+        XCTAssertGreaterThanOrEqual(back.calls, mid.attempts - open)
         // The same figures in the file, per line.
         let csv = Self.rows(Reports.servicesCSV(r))
         XCTAssertEqual(csv[0], ["topology", "service", "calls", "attempts", "succeeded", "success_rate",

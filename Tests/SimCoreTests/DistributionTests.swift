@@ -67,6 +67,51 @@ final class DistributionTests: XCTestCase {
         }
     }
 
+    /// The ziggurat's Exp(1): n = 400,000 draws, 99.99% two-sided bounds (z = 3.89). Mean
+    /// within 3.89/√n = 0.0062 of 1; variance within 3.89·√(8/n) = 0.0174 of 1 (the sample
+    /// variance of Exp(1) has variance (μ₄ − σ⁴)/n = (9 − 1)/n); P(X > t) = e^−t within
+    /// 3.89·√(p(1−p)/n) at t = 0.1, 1, 3, and past the base layer's edge r = 7.697 (the tail
+    /// path, p = 4.54e-4: within 1.3e-4), and at t = 12 (6.1e-6: a count of 0 to 8 in
+    /// expectation 2.5, Poisson 99.99%).
+    func testZigguratExponentialMomentsAndTail() {
+        var rng = RandomStream(seed: 2026)
+        let n = 400_000
+        var sum = 0.0, sq = 0.0
+        let ts = [0.1, 1, 3, ExponentialZiggurat.r, 12]
+        var above = [Int](repeating: 0, count: ts.count)
+        for _ in 0..<n {
+            let x = ExponentialZiggurat.sample(&rng)
+            XCTAssertGreaterThanOrEqual(x, 0)
+            sum += x; sq += x * x
+            for (k, t) in ts.enumerated() where x > t { above[k] += 1 }
+        }
+        let mean = sum / Double(n)
+        XCTAssertEqual(mean, 1, accuracy: 0.0062)
+        XCTAssertEqual(sq / Double(n) - mean * mean, 1, accuracy: 0.0174)
+        for (k, t) in ts.enumerated().dropLast() {
+            let p = Foundation.exp(-t)
+            XCTAssertEqual(Double(above[k]) / Double(n), p, accuracy: 3.89 * (p * (1 - p) / Double(n)).squareRoot(), "P(X > \(t))")
+        }
+        XCTAssertLessThanOrEqual(above[ts.count - 1], 8, "P(X > 12)")
+    }
+
+    /// The layer tables as Marsaglia & Tsang build them: 256 layers of equal area
+    /// v = 3.949659822581572e-3 under e^(−x). With x[i] = w[i]·2^53 and f[i] = e^(−x[i]):
+    /// the base layer is the rectangle r × e^(−r) plus the tail's e^(−r) (both v); layer i+1
+    /// is the rectangle x[i+1] × (f[i] − f[i+1]); the top one x[1] × (1 − f[1]). The constants
+    /// r and v are the paper's to about 16 digits, so the top layer closes to 1e-6.
+    func testZigguratTablesSplitTheDensityIntoEqualLayers() {
+        let t = ExponentialZiggurat.tables, r = ExponentialZiggurat.r
+        let v = 3.949659822581572e-3, m = 9_007_199_254_740_992.0
+        XCTAssertEqual(r * Foundation.exp(-r) + Foundation.exp(-r), v, accuracy: v * 1e-9, "base layer")
+        XCTAssertEqual(t.f[0], 1)
+        for i in 1..<255 {
+            XCTAssertEqual(t.w[i + 1] * m * (t.f[i] - t.f[i + 1]), v, accuracy: v * 1e-9, "layer \(i + 1)")
+            XCTAssertLessThan(t.f[i], t.f[i - 1])
+        }
+        XCTAssertEqual(t.w[1] * m * (1 - t.f[1]), v, accuracy: v * 1e-6, "top layer")
+    }
+
     func testNormalTruncatedAtZeroIsNeverNegative() {
         var rng = RandomStream(seed: 5)
         for _ in 0..<10_000 { XCTAssertGreaterThanOrEqual(Distribution.normal(mean: 100, sd: 1000).sample(&rng), 0) }
