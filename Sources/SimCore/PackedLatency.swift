@@ -47,6 +47,59 @@ public struct HdrLayout: Sendable, Equatable {
     }
 }
 
+extension HdrLayout {
+    /// 2 significant digits: `WindowLatency`'s layout.
+    public static let twoDigits = HdrLayout(digits: .two)
+
+    /// HdrHistogram's `valueAtPercentile` (`percentile` in 0...100), step for step, over
+    /// non-empty buckets that `forEachBucket` gives in bucket order (`body(index, count)`,
+    /// stopping when it returns false). `min` is HdrHistogram's `min` (0 when a 0 was
+    /// recorded), `maxValue` the greatest value as recorded.
+    func valueAtPercentile(_ percentile: Double, total: UInt64, min: UInt64, maxValue: UInt64,
+                           forEachBucket: ((Int, UInt64) -> Bool) -> Void) -> UInt64 {
+        guard percentile != 0.0 else { return min }
+        guard percentile < 100.0 else { return maxValue }
+        let requested = Swift.min(Swift.max(percentile.nextDown, 0.0), 100.0)
+        let countAtPercentile = Swift.max(1, UInt64(((requested * Double(total)) / 100.0).rounded(.up)))
+        var running: UInt64 = 0
+        var result: UInt64 = 0
+        forEachBucket { i, c in
+            running += c
+            guard running >= countAtPercentile else { return true }
+            result = Swift.max(Swift.min(highestEquivalent(valueFromIndex(i)), maxValue), min)
+            return false
+        }
+        return result
+    }
+
+    /// Records non-empty buckets of this layout into `h` (this layout, or a coarser one whose
+    /// buckets each hold whole buckets of this one), leaving it as recording the original
+    /// values would for every figure HdrHistogram gives: each bucket's count at its lowest
+    /// value, except that the greatest value and the least non-zero one (`.max`: none) are
+    /// recorded as they were.
+    func add(maxValue: UInt64, minNonZeroValue: UInt64, to h: inout Histogram<UInt64>,
+             forEachBucket: ((Int, UInt64) -> Bool) -> Void) {
+        let minIndex = minNonZeroValue == .max ? -1 : index(of: minNonZeroValue)
+        let maxIndex = index(of: maxValue)
+        forEachBucket { i, c in
+            if i == minIndex {
+                if i == maxIndex && maxValue != minNonZeroValue {
+                    _ = h.record(maxValue)
+                    _ = h.record(minNonZeroValue, count: c - 1)
+                } else {
+                    _ = h.record(minNonZeroValue, count: c)
+                }
+            } else if i == maxIndex {
+                _ = h.record(maxValue)
+                if c > 1 { _ = h.record(valueFromIndex(i), count: c - 1) }
+            } else {
+                _ = h.record(valueFromIndex(i), count: c)
+            }
+            return true
+        }
+    }
+}
+
 /// The buckets of a finished HDR histogram, packed for keeping (issue 18: memory flat in
 /// replications). A run kept among many replications held each of its ~20 latency
 /// histograms as a dense array of 8-byte counters up to its greatest value (150 KB for a
@@ -59,7 +112,7 @@ public struct HdrLayout: Sendable, Equatable {
 /// walk over the same buckets (`WindowLatency` does the same for its windows), `max` is
 /// `highestEquivalentForValue(maxValue)`, and `add(to:)` leaves a histogram exactly as
 /// `Histogram.add` of the original would (each bucket's count recorded at its lowest value,
-/// except the greatest and least values, recorded as they were). `PackedLatencyTests`
+/// except the greatest and least values, recorded as they were). `LatencyShrinkTests`
 /// compares both on random values for 2 and 3 digits.
 public struct PackedLatency: Sendable {
     /// (index step, count) pairs as LEB128 varints, in bucket order.
@@ -137,44 +190,15 @@ public struct PackedLatency: Sendable {
 
     /// HdrHistogram's `valueAtPercentile` (`percentile` in 0...100), step for step.
     public func valueAtPercentile(_ percentile: Double) -> UInt64 {
-        guard percentile != 0.0 else { return histogramMin }
-        guard percentile < 100.0 else { return maxValue }
-        let requested = Swift.min(Swift.max(percentile.nextDown, 0.0), 100.0)
-        let countAtPercentile = Swift.max(1, UInt64(((requested * Double(total)) / 100.0).rounded(.up)))
-        var running: UInt64 = 0
-        var result: UInt64 = 0
-        forEachBucket { i, c in
-            running += c
-            guard running >= countAtPercentile else { return true }
-            let v = layout.valueFromIndex(i)
-            result = Swift.max(Swift.min(layout.highestEquivalent(v), maxValue), histogramMin)
-            return false
-        }
-        return result
+        layout.valueAtPercentile(percentile, total: total, min: histogramMin, maxValue: maxValue,
+                                 forEachBucket: forEachBucket)
     }
 
-    /// Adds these buckets to `h` (same layout), leaving it as `h.add(original)` would: the same
-    /// bucket counts and total, and the greatest and least non-zero values as recorded.
+    /// Adds these buckets to `h` (this layout or a coarser one), leaving it as `h.add` of the
+    /// original (or recording its values) would: the same bucket counts and total, and the
+    /// greatest and least non-zero values as recorded.
     public func add(to h: inout Histogram<UInt64>) {
         guard total > 0 else { return }
-        let minIndex = minNonZeroValue == .max ? -1 : layout.index(of: minNonZeroValue)
-        let maxIndex = layout.index(of: maxValue)
-        let (maxV, minV) = (maxValue, minNonZeroValue)
-        forEachBucket { i, c in
-            if i == minIndex {
-                if i == maxIndex && maxV != minV {
-                    _ = h.record(maxV)
-                    _ = h.record(minV, count: c - 1)
-                } else {
-                    _ = h.record(minV, count: c)
-                }
-            } else if i == maxIndex {
-                _ = h.record(maxV)
-                if c > 1 { _ = h.record(layout.valueFromIndex(i), count: c - 1) }
-            } else {
-                _ = h.record(layout.valueFromIndex(i), count: c)
-            }
-            return true
-        }
+        layout.add(maxValue: maxValue, minNonZeroValue: minNonZeroValue, to: &h, forEachBucket: forEachBucket)
     }
 }

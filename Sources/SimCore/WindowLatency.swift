@@ -89,27 +89,22 @@ public struct WindowLatency: Sendable {
     /// HdrHistogram's `min`: 0 when a 0 was recorded (or nothing was), else the least value.
     var histogramMin: UInt64 { (total == 0 || counts[0] > 0) ? 0 : minNonZeroValue }
 
-    /// HdrHistogram's `valueAtPercentile`, over the occupied buckets in bucket order (which
-    /// is value order).
-    func valueAtPercentile(_ percentile: Double) -> UInt64 {
-        guard percentile != 0.0 else { return histogramMin }
-        guard percentile < 100.0 else { return maxValue }
-        let requested = Swift.min(Swift.max(percentile.nextDown, 0.0), 100.0)
-        let countAtPercentile = Swift.max(1, UInt64(((requested * Double(total)) / 100.0).rounded(.up)))
-        var running: UInt64 = 0
+    /// The non-empty buckets in bucket order (which is value order), from the occupancy bits.
+    func forEachBucket(_ body: (Int, UInt64) -> Bool) {
         for w in occupied.indices {
             var bits = occupied[w]
             while bits != 0 {
                 let i = w &<< 6 | bits.trailingZeroBitCount
                 bits &= bits &- 1
-                running += UInt64(counts[i])
-                if running >= countAtPercentile {
-                    let v = Self.valueFromIndex(i)
-                    return Swift.max(Swift.min(Self.highestEquivalent(v), maxValue), histogramMin)
-                }
+                if !body(i, UInt64(counts[i])) { return }
             }
         }
-        return 0
+    }
+
+    /// HdrHistogram's `valueAtPercentile` (the walk `PackedLatency` shares, `HdrLayout`).
+    func valueAtPercentile(_ percentile: Double) -> UInt64 {
+        HdrLayout.twoDigits.valueAtPercentile(percentile, total: UInt64(total), min: histogramMin,
+                                              maxValue: maxValue, forEachBucket: forEachBucket)
     }
 
     /// The bucket of value `v` (HdrHistogram's `countsIndexForValue`, unit magnitude 0).
@@ -118,23 +113,6 @@ public struct WindowLatency: Sendable {
         let bucket = leadingZeroCountBase - (v | subBucketMask).leadingZeroBitCount
         let sub = Int(v >> UInt64(bucket))
         return (bucket + 1) << subBucketHalfCountMagnitude + sub - subBucketHalfCount
-    }
-
-    /// The lowest value of bucket `i` (HdrHistogram's `valueFromIndex`).
-    static func valueFromIndex(_ i: Int) -> UInt64 {
-        var bucket = (i >> subBucketHalfCountMagnitude) - 1
-        var sub = (i & (subBucketHalfCount - 1)) + subBucketHalfCount
-        if bucket < 0 { sub -= subBucketHalfCount; bucket = 0 }
-        return UInt64(sub) << UInt64(bucket)
-    }
-
-    /// The highest value in the bucket of `v` (HdrHistogram's `highestEquivalentForValue`).
-    static func highestEquivalent(_ v: UInt64) -> UInt64 {
-        let bucket = leadingZeroCountBase - (v | subBucketMask).leadingZeroBitCount
-        let sub = v >> UInt64(bucket)
-        let lowest = sub << UInt64(bucket)
-        let size: UInt64 = 1 << UInt64(sub >= 256 ? bucket + 1 : bucket)
-        return lowest + size - 1
     }
 }
 
@@ -149,25 +127,8 @@ extension LatencyStats {
         precondition(histogram.numberOfSignificantValueDigits == .two, "WindowLatency has the 2-digit layout")
         guard w.total > 0 else { return }
         if packed != nil { unpack() }
-        let minIndex = w.minNonZeroValue == .max ? -1 : WindowLatency.index(of: w.minNonZeroValue)
-        let maxIndex = WindowLatency.index(of: w.maxValue)
-        for i32 in w.touched {
-            let i = Int(i32)
-            let c = UInt64(w.counts[i])
-            if i == minIndex {
-                if i == maxIndex && w.maxValue != w.minNonZeroValue {
-                    _ = histogram.record(w.maxValue)
-                    _ = histogram.record(w.minNonZeroValue, count: c - 1)
-                } else {
-                    _ = histogram.record(w.minNonZeroValue, count: c)
-                }
-            } else if i == maxIndex {
-                _ = histogram.record(w.maxValue)
-                if c > 1 { _ = histogram.record(WindowLatency.valueFromIndex(i), count: c - 1) }
-            } else {
-                _ = histogram.record(WindowLatency.valueFromIndex(i), count: c)
-            }
-        }
+        HdrLayout.twoDigits.add(maxValue: w.maxValue, minNonZeroValue: w.minNonZeroValue, to: &histogram,
+                                forEachBucket: w.forEachBucket)
         sum += w.sum
         n += w.total
     }
