@@ -517,6 +517,7 @@ public struct TopologySimulation: Sendable {
             default: fatalError("unknown event kind \(e.kind)")
             }
         }
+        metrics.drainServiceLatency()
         metrics.events = engine.eventsProcessed
         metrics.fingerprint = engine.fingerprint
         metrics.simulatedUntil = engine.now
