@@ -143,8 +143,11 @@ extension TopologySimulation {
             }
         }
         calls[c].prefixCount = Int8(count)
-        calls[c].upstream = upstreamSlot(enforcer: Int(calls[c].enforcer), service: Int(calls[c].service),
-                                         policy: Int(calls[c].policy))
+        // Into a local first: storing the result straight into `calls[c]` kept the pool's
+        // storage retained across the (mutating) lookup, a retain and release per call.
+        let upstream = upstreamSlot(enforcer: Int(calls[c].enforcer), service: Int(calls[c].service),
+                                    policy: Int(calls[c].policy))
+        calls[c].upstream = upstream
         return true
     }
 
@@ -228,17 +231,19 @@ extension TopologySimulation {
 
     /// The next replica its load balancer sends to, round robin (Endpoints.swift: `sharedListed`).
     mutating func pickShared(_ role: SharedRole) -> Int? {
-        let list: [Int]
+        // The replica lists are read in place: a local copy of one (`let list = ...`) cost a
+        // retain and a release per call through a gateway or ingress.
         var rr: Int
         switch role {
-        case .gateway: list = model.gatewayReplicas; rr = gatewayRR
-        case .ingress: list = model.ingressReplicas; rr = ingressRR
-        case .waypoint: list = model.waypointReplicas; rr = waypointRR
+        case .gateway: rr = gatewayRR
+        case .ingress: rr = ingressRR
+        case .waypoint: rr = waypointRR
         }
+        let n = sharedReplicaCount(role)
         var picked: Int?
-        for k in 0..<list.count {
-            let p = list[(rr + k) % list.count]
-            if sharedListed(p) { rr = (rr + k + 1) % list.count; picked = p; break }
+        for k in 0..<n {
+            let p = sharedReplica(role, (rr + k) % n)
+            if sharedListed(p) { rr = (rr + k + 1) % n; picked = p; break }
         }
         switch role {
         case .gateway: gatewayRR = rr
@@ -246,6 +251,22 @@ extension TopologySimulation {
         case .waypoint: waypointRR = rr
         }
         return picked
+    }
+
+    @inline(__always) func sharedReplicaCount(_ role: SharedRole) -> Int {
+        switch role {
+        case .gateway: return model.gatewayReplicas.count
+        case .ingress: return model.ingressReplicas.count
+        case .waypoint: return model.waypointReplicas.count
+        }
+    }
+
+    @inline(__always) func sharedReplica(_ role: SharedRole, _ k: Int) -> Int {
+        switch role {
+        case .gateway: return model.gatewayReplicas[k]
+        case .ingress: return model.ingressReplicas[k]
+        case .waypoint: return model.waypointReplicas[k]
+        }
     }
 }
 
