@@ -291,6 +291,10 @@ public struct TopologySimulation: Sendable {
     var adoption: AdoptionState
     /// Mean gap of constant-rate open-loop sources (nil: a profile).
     let constantInterarrival: [Double?]
+    /// Every source's rate as flat numbers (RateTable.swift): no copy of a source per arrival.
+    let rates: RateTable
+    /// A closed-loop source's connections (1 for an open one).
+    let sourceClients: [Int]
     /// Offsets of each traffic source's consumers in the token-bucket table; last: the total.
     let consumerOffsets: [Int]
     let zoneOfNode: [Int]
@@ -372,6 +376,8 @@ public struct TopologySimulation: Sendable {
         var off = [0]
         for t in scenario.traffic { off.append(off.last! + max(1, t.consumers)) }
         consumerOffsets = off
+        rates = RateTable(scenario.traffic)
+        sourceClients = scenario.traffic.map { $0.clients ?? 1 }
         constantInterarrival = scenario.traffic.map { t in
             if case .constant(let r) = t.rate, r > 0 { return 1e9 / r }
             return nil
@@ -436,11 +442,10 @@ public struct TopologySimulation: Sendable {
             engine.schedule(at: t + gap, kind: EK.arrival, target: Int32(k))
             return
         }
-        let src = scenario.traffic[k]
         var now = t
         while true {
-            let rate = src.rate.perSecond(at: now - measureStart)
-            let nextChange = nextRateChange(src.rate, after: now - measureStart).map { $0 + measureStart }
+            let rate = rates.perSecond(k, at: now - measureStart)
+            let nextChange = rates.nextChange(k, after: now - measureStart).map { $0 + measureStart }
             if rate <= 0 {
                 guard let c = nextChange else { return }
                 now = c
@@ -460,16 +465,15 @@ public struct TopologySimulation: Sendable {
     /// rate in force; while the profile's rate is 0 it waits for the next point instead of
     /// sending (every profile point is honoured by every traffic kind).
     mutating func scheduleClientSend(_ k: Int, client c: Int, after from: SimTime, offset: Double = 1) {
-        let src = scenario.traffic[k]
         var t = from
         while true {
-            let rate = src.rate.perSecond(at: t - measureStart)
+            let rate = rates.perSecond(k, at: t - measureStart)
             if rate > 0 {
-                let pace = 1e9 * Double(src.clients ?? 1) / rate
+                let pace = 1e9 * Double(sourceClients[k]) / rate
                 var at = t + SimTime(pace * offset)
                 // A send that would fall at or past a drop to 0/s waits for the rate to rise again.
-                if let change = nextRateChange(src.rate, after: t - measureStart).map({ $0 + measureStart }),
-                   at >= change, src.rate.perSecond(at: change - measureStart) == 0 {
+                if let change = rates.nextChange(k, after: t - measureStart).map({ $0 + measureStart }),
+                   at >= change, rates.perSecond(k, at: change - measureStart) == 0 {
                     at = change
                     t = change
                     continue
@@ -477,14 +481,9 @@ public struct TopologySimulation: Sendable {
                 engine.schedule(at: max(at, engine.now), kind: EK.clientSend, target: Int32(k), data: Int64(c))
                 return
             }
-            guard let change = nextRateChange(src.rate, after: t - measureStart) else { return }
+            guard let change = rates.nextChange(k, after: t - measureStart) else { return }
             t = change + measureStart
         }
-    }
-
-    func nextRateChange(_ r: TrafficRate, after t: SimTime) -> SimTime? {
-        guard case .profile(let pts) = r else { return nil }
-        return pts.first { $0.at > t }?.at
     }
 
     // MARK: - Running
