@@ -82,8 +82,13 @@ public struct WindowLatency: Sendable {
     /// The p-th percentiles (0...100) in nanoseconds, as `LatencyStats.percentile` gives them
     /// for the same values; 0 when empty. Walks the occupied buckets in value order.
     public func percentiles(_ ps: [Double]) -> [Double] {
-        guard total > 0 else { return ps.map { _ in 0 } }
-        return ps.map { Double(valueAtPercentile($0)) }
+        ps.map(percentile)
+    }
+
+    /// The p-th percentile (0...100) in nanoseconds, 0 when empty; one of `percentiles`
+    /// without the array (a window's close reads two, and allocates nothing).
+    public func percentile(_ p: Double) -> Double {
+        total > 0 ? Double(valueAtPercentile(p)) : 0
     }
 
     /// HdrHistogram's `min`: 0 when a 0 was recorded (or nothing was), else the least value.

@@ -304,8 +304,7 @@ public struct TopologyMetrics: Sendable {
         // A window in which nothing succeeded has no latency (NaN: an empty cell), not 0.
         var (p50, p99) = (Double.nan, Double.nan)
         if current.count > 0 {
-            let q = current.percentiles([50, 99])
-            (p50, p99) = (q[0], q[1])
+            (p50, p99) = (current.percentile(50), current.percentile(99))
         }
         windows.update(at: t - 1) { w in
             w.inFlight = inFlight
