@@ -37,6 +37,34 @@ else
   echo "BENCH mm1_run_vs_simpy_ratio skipped (no SimPy rate: run bench/run.sh)"
 fi
 
+# No allocation or reference counting per event (issue 18): heap allocations and Swift
+# retains of the whole process, counted by interposition (bench/alloc-count.c, LD_PRELOAD;
+# ordo-one/benchmark counts the same but is not on this machine). Each scenario runs at two
+# durations: the difference divided by the extra customers or requests is the per-request
+# figure, start-up and one-off costs cancelled. A request is two events or more, so one
+# allocation or retain per event would read 2 or more; what is left (a health check's
+# policy lookup, the output's growth) is a few per simulated second, not per request.
+CC_BIN=$(command -v clang || command -v cc || true)
+if [ -n "$CC_BIN" ] && "$CC_BIN" -O2 -shared -fPIC -o .build/alloc-count.so bench/alloc-count.c -ldl 2>/dev/null; then
+  counts() { # scenario duration -> "<allocations> <retains> <requests>"
+    rm -rf /tmp/topsim-bench-alloc
+    TOPSIM_ALLOC_COUNT_FILE=/tmp/topsim-bench-alloc.count LD_PRELOAD="$PWD/.build/alloc-count.so" \
+      $T run "$1" --duration "$2" --jobs 2 --out /tmp/topsim-bench-alloc >/dev/null 2>&1
+    echo "$(cat /tmp/topsim-bench-alloc.count) $(awk -F, 'NR > 1 { s += $5 } END { print s }' /tmp/topsim-bench-alloc/summary.csv)"
+  }
+  per_request() { # name scenario short long
+    read a1 r1 n1 < <(counts "$2" "$3")
+    read a2 r2 n2 < <(counts "$2" "$4")
+    echo "BENCH ${1}_allocations_per_request $(python3 -c "print(f'{round(($a2 - $a1) / ($n2 - $n1), 4) + 0.0:.4f}')") allocations (target < 0.01)"
+    echo "BENCH ${1}_retains_per_request $(python3 -c "print(f'{round(($r2 - $r1) / ($n2 - $n1), 4) + 0.0:.4f}')") retains (target < 0.01)"
+  }
+  per_request mm1_run bench/mm1-run.yaml 2500s 25000s
+  per_request flagship scenarios/compare-all.yaml 10m 20m
+  rm -rf /tmp/topsim-bench-alloc /tmp/topsim-bench-alloc.count
+else
+  echo "BENCH allocations_per_request skipped (no C compiler to build bench/alloc-count.c)"
+fi
+
 # Per-event cost as the scenario grows: a generated call tree of 13 and of 1,000 services
 # (topsim-bench tree, written to .build/), events/s of the event loop, `none` and `sidecar`.
 $B tree 13 | tee /tmp/topsim-bench-tree.$$
