@@ -105,7 +105,9 @@ public struct Verdict: Sendable {
             return summarize(m, t, scenario: s).halfWidth
         }
         for c in Criterion.allCases {
-            guard let vs = all[c], !vs.isEmpty else { continue }
+            // A latency over no successful request is NaN: no topology wins on it when none
+            // has one (`rank` leaves out those without).
+            guard let vs = all[c], vs.contains(where: { !$0.value.isNaN }) else { continue }
             var row = rank(c, vs)
             // With replications, a margin inside either confidence interval is not a finding.
             if s.replications > 1, let ru = row.runnerUp, let rv = row.runnerUpValue, row.value != rv,
@@ -123,8 +125,21 @@ public struct Verdict: Sendable {
         return Verdict(scenario: result.scenario.name, rows: rows)
     }
 
-    /// The best value wins; ties go to the topology listed first.
-    public static func rank(_ c: Criterion, _ vs: [(name: String, value: Double)]) -> Row {
+    /// The best value wins; ties go to the topology listed first. A topology whose value is
+    /// NaN (a latency with no successful request behind it) is not ranked, and the row's note
+    /// names it: NaN compares false with everything, so sorted in it would win or come second
+    /// by accident, and a margin against it is not a number. Needs one value that is not NaN.
+    public static func rank(_ c: Criterion, _ all: [(name: String, value: Double)]) -> Row {
+        let vs = all.filter { !$0.value.isNaN }
+        let unmeasured = all.filter { $0.value.isNaN }.map(\.name)
+        precondition(!vs.isEmpty, "rank needs a measured value")
+        var row = rankMeasured(c, vs)
+        row.values = all
+        if !unmeasured.isEmpty { row.note = "no data for " + unmeasured.joined(separator: ", ") }
+        return row
+    }
+
+    static func rankMeasured(_ c: Criterion, _ vs: [(name: String, value: Double)]) -> Row {
         let order = vs.indices.sorted { a, b in
             let x = vs[a].value, y = vs[b].value
             if x != y { return c.higherIsBetter ? x > y : x < y }
@@ -161,7 +176,9 @@ public struct Verdict: Sendable {
 
     /// "35% lower than edge+mesh", "0.75 points higher than direct", "tie with mesh".
     public static func marginText(_ row: Row) -> String {
-        guard let ru = row.runnerUp, let m = row.margin else { return "the only topology" }
+        guard let ru = row.runnerUp, let m = row.margin else {
+            return row.values.count > 1 ? "no runner-up" : "the only topology"
+        }
         if row.criterion.higherIsBetter {
             if m == 0 { return "tie with \(ru)" }
             if m < 0.0001 { return "<0.01 points higher than \(ru)" }
@@ -170,6 +187,7 @@ public struct Verdict: Sendable {
         if row.value == row.runnerUpValue { return "tie with \(ru)" }
         if (row.runnerUpValue ?? 0) > 0 && row.value == 0 { return "none, against \(format(row.criterion, row.runnerUpValue!)) for \(ru)" }
         let pct = m * 100
+        guard pct.isFinite else { return "not comparable with \(ru)" }
         return (pct < 1 ? String(format: "%.1f%%", pct) : "\(Int(pct.rounded()))%") + " lower than \(ru)"
     }
 

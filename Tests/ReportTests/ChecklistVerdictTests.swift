@@ -175,6 +175,24 @@ final class ChecklistVerdictTests: XCTestCase {
         XCTAssertEqual(Verdict.marginText(zero), "none, against 150 failed for direct")
     }
 
+    /// A topology in which no request succeeded has no latency (NaN): it is not ranked on
+    /// latency (NaN compares false both ways, so it would win or come second by accident) and
+    /// the note names it. Before, a NaN runner-up made the margin NaN and `Int(NaN)` trapped
+    /// while the verdict was written (the extreme corpus' names-formula.yaml).
+    func testATopologyWithoutLatencyIsNotRanked() {
+        let one = Verdict.rank(.latencyP50, [("none", .nan), ("mesh", 4.8)])
+        XCTAssertEqual(one.winner, "mesh")
+        XCTAssertNil(one.runnerUp)
+        XCTAssertEqual(one.note, "no data for none")
+        XCTAssertEqual(Verdict.marginText(one), "no runner-up")
+        XCTAssertEqual(one.values.count, 2, "every topology's value is kept")
+        let two = Verdict.rank(.latencyP99, [("a", 12), ("b", .nan), ("c", 9)])
+        XCTAssertEqual(two.winner, "c")
+        XCTAssertEqual(two.runnerUp, "a")
+        XCTAssertEqual(Verdict.marginText(two), "25% lower than a") // (12 − 9) / 12
+        XCTAssertEqual(two.note, "no data for b")
+    }
+
     /// `none` has no proxy in the path, so it wins latency; a crashed instance is retried
     /// and ejected by the mesh but keeps its share of `none`'s traffic, so the mesh wins
     /// availability, the faults' blast radius, and loses on cost and components.
