@@ -23,7 +23,7 @@ final class AdoptionLayoutTests: XCTestCase {
 
     /// api (2 pods) starts outside the mesh; front is meshed. `inject` at 10 s with
     /// max_surge 1: api's pods are replaced at 20 s and 30 s (one readiness period, 10 s,
-    /// per batch; push_delay 0 and prestop 0: listed at once). Frames at 12, 24 and 36 s
+    /// per batch; each new pod is listed one push, 1 s by default, later). Frames at 12, 24 and 36 s
     /// (duration × i / 3 for a 36 s run, i = 1, 2, 3) show 1 (front's), 2 and 3 sidecars
     /// drawn (`sco`: sidecar up) among the 3 pods.
     func testSidecarsAppearAsAnInjectReplacesEachPod() throws {

@@ -235,7 +235,7 @@ final class GradualAdoptionTests: XCTestCase {
     /// One `api` pod outside the mesh, called at 50/s by a meshed internal client; `inject` at
     /// 10 s with Kubernetes' defaults for 1 replica (max_surge 1, max_unavailable 0): the surge
     /// pod starts at 10 s, is ready one readiness period (10 s) later, and replaces the old one
-    /// at 20 s (push_delay 0: listed at once). Before 20 s each request crosses the client's
+    /// at 20 s (push_delay set to 0, not the 1 s default: listed at once). Before 20 s each request crosses the client's
     /// sidecar twice: 2 × 0.5 + 1 = 2 ms; from 20 s also api's: 4 × 0.5 + 1 = 3 ms. The sidecar
     /// (50 MB) runs, and is counted, from then only; proxy CPU is 0.001 / 2 per traversal.
     func testInjectAddsLatencyAndResourcesOnlyFromEachReplacement() throws {
@@ -243,6 +243,7 @@ final class GradualAdoptionTests: XCTestCase {
             scenario: inject
             duration: 60s
             cluster: { nodes: 2, \(Self.zeroNetwork) }
+            control_plane: { push_delay: const(0s) }
             policies: { retries: { attempts: 0 } }
             services:
               api: { mesh: false, service_time: const(1ms) }
