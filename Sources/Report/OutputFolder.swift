@@ -168,17 +168,40 @@ public func removePendingOutputFromSignalHandler() {
 
 // MARK: - A folder of outputs
 
-/// The output folder of `topsim run --out DIR`: prepared (and checked) before the run,
-/// committed with one rename after it.
-public final class OutputFolder: @unchecked Sendable {
-    /// Every file name topsim writes into an output folder: a folder holding only these
-    /// (and a topsim run.json) is one topsim wrote, and may be replaced whole.
-    public static let knownNames: Set<String> = [
+/// What a command writes into an output folder: the folder it may replace whole is one
+/// holding only these names (and, when there is a marker, a marker naming topsim's version).
+public struct OutputKind: Sendable {
+    /// The command, for messages: "run", "sweep", "capacity".
+    public let command: String
+    /// Every file name the command writes.
+    public let knownNames: Set<String>
+    /// A JSON file of the set that names `topsim_version`, or nil when the set has none
+    /// (then the names alone tell).
+    public let marker: String?
+
+    /// `topsim run --out`.
+    public static let run = OutputKind(command: "run", knownNames: [
         "summary.csv", "timeseries.csv", "hops.csv", "faults.csv", "verdict.csv", "run.json",
         "services.csv", "proxies.csv", "report.html", "traces.json", "access.log",
-    ]
+    ], marker: "run.json")
+    /// `topsim sweep --out` and `topsim merge --out`.
+    public static let sweep = OutputKind(command: "sweep", knownNames: ["sweep.csv", "sweep.json", "sweep.svg"],
+                                         marker: "sweep.json")
+    /// `topsim capacity --out`.
+    public static let capacity = OutputKind(command: "capacity",
+                                            knownNames: ["capacity.csv", "capacity_replications.csv", "capacity.svg"],
+                                            marker: nil)
+}
+
+/// The output folder of `topsim run`, `sweep`, `merge` and `capacity --out DIR`: prepared
+/// (and checked) before the work, committed with one rename after it, so the folder holds
+/// exactly one command's files from one invocation, all of them or none.
+public final class OutputFolder: @unchecked Sendable {
+    /// Every file name `topsim run` writes into an output folder (`OutputKind.run`).
+    public static var knownNames: Set<String> { OutputKind.run.knownNames }
 
     public let target: String
+    public let kind: OutputKind
     let temp: String
     let createdParents: [String]
     let writer: OutputWriter
@@ -188,15 +211,17 @@ public final class OutputFolder: @unchecked Sendable {
     /// Checks the target and creates the temporary folder beside it, so that a target
     /// that cannot be written is reported before anything is simulated.
     ///
-    /// The target may be missing, an empty folder, or a folder an earlier run wrote
-    /// (only topsim's files, with its run.json); anything else is refused rather than
-    /// replaced: a mistaken `--out ~` must never delete a home folder.
-    public init(target: String, writer: @escaping OutputWriter = defaultOutputWriter) throws {
+    /// The target may be missing, an empty folder, or a folder an earlier invocation of the
+    /// same command wrote (only its files, with its marker); anything else is refused rather
+    /// than replaced: a mistaken `--out ~` must never delete a home folder, and a sweep
+    /// written over a run's folder would leave a mixture.
+    public init(target: String, kind: OutputKind = .run, writer: @escaping OutputWriter = defaultOutputWriter) throws {
         var t = target
         while t.count > 1, t.hasSuffix("/") { t.removeLast() }
         self.target = t
+        self.kind = kind
         self.writer = writer
-        try OutputFolder.checkReplaceable(t)
+        try OutputFolder.checkReplaceable(t, kind: kind)
         try checkCreatable(t, what: "the output folder")
         let parent = parentFolder(of: t)
         createdParents = try makeParents(parent)
@@ -213,8 +238,8 @@ public final class OutputFolder: @unchecked Sendable {
 
     deinit { if !finished { discard() } }
 
-    /// Why `path` may not be replaced by a new output folder; nil when it may.
-    static func checkReplaceable(_ path: String) throws {
+    /// Why `path` may not be replaced by a new output folder of `kind`; nil when it may.
+    static func checkReplaceable(_ path: String, kind: OutputKind) throws {
         switch PathKind.of(path) {
         case .missing:
             return
@@ -222,19 +247,24 @@ public final class OutputFolder: @unchecked Sendable {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             if entries.isEmpty { return }
             let foreign = entries.filter {
-                !knownNames.contains($0)
+                !kind.knownNames.contains($0)
                     || PathKind.of((path as NSString).appendingPathComponent($0)) != .regular
             }.sorted()
-            let runJSON = (path as NSString).appendingPathComponent("run.json")
-            // Ours when its run.json is a JSON object naming topsim's version (whatever the key order).
-            let ours = FileManager.default.contents(atPath: runJSON)
-                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-                .map { $0["topsim_version"] is String } ?? false
+            // Ours when its marker is a JSON object naming topsim's version (whatever the key
+            // order), or, for a set without a marker, when nothing in it is foreign.
+            let ours = kind.marker.map { marker in
+                FileManager.default.contents(atPath: (path as NSString).appendingPathComponent(marker))
+                    .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+                    .map { $0["topsim_version"] is String } ?? false
+            } ?? true
             if foreign.isEmpty && ours { return }
             let list = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
-            throw OutputError(description: "'\(path)' holds files topsim did not write"
-                + (foreign.isEmpty ? " (no topsim run.json)" : " (\(list))")
-                + "; give a new or empty folder, or one an earlier 'topsim run --out' wrote (it is replaced whole)")
+            // `run`'s message as it always was; the others name their command (a run's folder
+            // given to `sweep` holds files topsim wrote, just not a sweep's).
+            let writer = kind.command == "run" ? "topsim" : "'topsim \(kind.command)'"
+            throw OutputError(description: "'\(path)' holds files \(writer) did not write"
+                + (foreign.isEmpty ? " (no topsim \(kind.marker ?? "marker"))" : " (\(list))")
+                + "; give a new or empty folder, or one an earlier 'topsim \(kind.command) --out' wrote (it is replaced whole)")
         case .symlink:
             throw OutputError(description: "'\(path)' is a symbolic link; give the folder itself (it is replaced whole)")
         case let other:
@@ -270,7 +300,7 @@ public final class OutputFolder: @unchecked Sendable {
     /// atomic exchange when it exists (the old set, now at the temporary name, is removed).
     func swapIn() throws {
         // The target may have changed while the run simulated.
-        try OutputFolder.checkReplaceable(target)
+        try OutputFolder.checkReplaceable(target, kind: kind)
         if PathKind.of(target) == .missing {
             guard rename(temp, target) == 0 else {
                 throw OutputError(description: "cannot rename the output into '\(target)': \(errnoText())")
@@ -361,6 +391,7 @@ public enum OutputFile {
 }
 
 /// Writes a set of files as one output folder (see `OutputFolder`): all of them or none.
-public func writeAtomically(_ files: [(name: String, contents: String)], to dir: String) throws {
-    try OutputFolder(target: dir).commit(files)
+public func writeAtomically(_ files: [(name: String, contents: String)], to dir: String,
+                            kind: OutputKind = .run) throws {
+    try OutputFolder(target: dir, kind: kind).commit(files)
 }

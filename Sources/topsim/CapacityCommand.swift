@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Report
 import Scenario
 
 struct CapacityCommand: ParsableCommand {
@@ -73,6 +74,11 @@ struct CapacityCommand: ParsableCommand {
         let options = Capacity.Options(traffic: traffic, replications: replications, precision: precision.flatMap(parseShare),
                                        maxReplications: maxReplications, seed: seed,
                                        duration: nil, jobs: jobs)
+        // The output folder is checked (and its temporary twin created) before searching.
+        var folder: OutputFolder?
+        if let out {
+            do { folder = try OutputFolder(target: out, kind: .capacity) } catch { fail("\(error)") }
+        }
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let results: [TopologyCapacity]
         let base: Double
@@ -86,8 +92,8 @@ struct CapacityCommand: ParsableCommand {
         }
         progress.finish()
         print(Capacity.table(results, scenario: s.name, traffic: traffic, baseRate: base, slos: parsed), terminator: "")
-        if let out {
-            do { try OutputFolder.write(Capacity.files(results, scenario: s.name, slos: parsed), to: out) } catch {
+        if let folder {
+            do { try folder.commit(Capacity.files(results, scenario: s.name, slos: parsed)) } catch {
                 fail("\(error)")
             }
         }

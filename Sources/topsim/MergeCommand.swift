@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Report
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +27,7 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         do {
             let files = try SweepMerge.merge(dirs)
-            try OutputFolder.write(files, to: out)
+            try OutputFolder(target: out, kind: .sweep).commit(files)
             let rows = files.first { $0.name == "sweep.csv" }.map { $0.contents.components(separatedBy: "\r\n").count - 2 } ?? 0
             print("merged \(dirs.count) folder\(dirs.count == 1 ? "" : "s"): \(rows) rows in \(out)")
         } catch {

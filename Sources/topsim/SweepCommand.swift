@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Report
 import Scenario
 
 struct SweepCommand: ParsableCommand {
@@ -75,6 +76,9 @@ struct SweepCommand: ParsableCommand {
         } catch {
             fail("\(error)")
         }
+        // The output folder is checked (and its temporary twin created) before simulating.
+        let folder: OutputFolder
+        do { folder = try OutputFolder(target: out, kind: .sweep) } catch { fail("\(error)") }
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
         let result: Sweep.Result
         do {
@@ -89,7 +93,7 @@ struct SweepCommand: ParsableCommand {
             + (options.shard.map { " (shard \($0.text))" } ?? "") + ", \(result.rows.count) rows\n")
         print(Sweep.table(result), terminator: "")
         do {
-            try OutputFolder.write(Sweep.files(manifest: result.manifest, header: result.header, rows: result.rows), to: out)
+            try folder.commit(Sweep.files(manifest: result.manifest, header: result.header, rows: result.rows))
         } catch { fail("\(error)") }
     }
 }

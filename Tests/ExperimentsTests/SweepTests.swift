@@ -2,6 +2,7 @@ import Foundation
 import Scenario
 import XCTest
 @testable import Experiments
+import Report
 
 final class SweepParameterTests: XCTestCase {
     func testValuesAndRanges() throws {
@@ -92,19 +93,19 @@ final class SweepTests: XCTestCase {
         let whole = try Sweep.run(p, options: Sweep.Options())
         XCTAssertEqual(whole.rows.count, 24)   // 12 points x 2 topologies
         let wholeDir = dir.appendingPathComponent("whole")
-        try OutputFolder.write(Sweep.files(manifest: whole.manifest, header: whole.header, rows: whole.rows), to: wholeDir.path)
+        try writeAtomically(Sweep.files(manifest: whole.manifest, header: whole.header, rows: whole.rows), to: wholeDir.path, kind: .sweep)
         var shardDirs: [String] = []
         for i in [2, 0, 1] {
             // Each shard on one core: the results must not depend on it.
             let r = try Sweep.run(p, options: Sweep.Options(jobs: 1, shard: Shard(index: i, count: 3)))
             XCTAssertEqual(r.rows.count, 8)
             let d = dir.appendingPathComponent("shard-\(i)").path
-            try OutputFolder.write(Sweep.files(manifest: r.manifest, header: r.header, rows: r.rows), to: d)
+            try writeAtomically(Sweep.files(manifest: r.manifest, header: r.header, rows: r.rows), to: d, kind: .sweep)
             shardDirs.append(d)
         }
         XCTAssertNil(FileManager.default.contents(atPath: shardDirs[0] + "/sweep.svg"), "a shard draws no chart")
         let merged = dir.appendingPathComponent("merged")
-        try OutputFolder.write(try SweepMerge.merge(shardDirs), to: merged.path)
+        try writeAtomically(try SweepMerge.merge(shardDirs), to: merged.path, kind: .sweep)
         let a = try Support.contents(wholeDir), b = try Support.contents(merged)
         XCTAssertEqual(a.keys.sorted(), ["sweep.csv", "sweep.json", "sweep.svg"])
         XCTAssertEqual(a, b)

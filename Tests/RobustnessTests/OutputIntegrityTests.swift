@@ -119,6 +119,38 @@ final class OutputIntegrityTests: XCTestCase {
         XCTAssertEqual(Topsim.entries(dir), ["out"])
     }
 
+    /// `sweep`, `merge` and `capacity` write their folders the same way, each with its own
+    /// set of names: a folder holding anything else (a stray file, another command's set) is
+    /// refused before any work, and an earlier set of the same command is replaced whole, so
+    /// a shard's sweep leaves no sweep.svg of the whole sweep beside its own files (a fresh
+    /// user's finding: files were renamed into the folder one by one, over whatever was there).
+    func testSweepAndCapacityFoldersAreTheirCommandsAlone() throws {
+        let dir = Topsim.scratch("kinds")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sweep = "\(dir)/sweep"
+        let manifest = "{\n  \"topsim_version\": \"0\"\n}\n"
+        try OutputFolder(target: sweep, kind: .sweep).commit([("sweep.csv", "a\r\n"), ("sweep.json", manifest),
+                                                              ("sweep.svg", "<svg/>")])
+        try OutputFolder(target: sweep, kind: .sweep).commit([("sweep.csv", "b\r\n"), ("sweep.json", manifest)])
+        XCTAssertEqual(Topsim.entries(sweep), ["sweep.csv", "sweep.json"], "the earlier set is replaced whole")
+        // Another command's folder, or one with a stray file: refused, named, untouched.
+        XCTAssertThrowsError(try OutputFolder(target: sweep, kind: .capacity)) { e in
+            XCTAssertTrue("\(e)".contains("holds files 'topsim capacity' did not write (sweep.csv, sweep.json)"), "\(e)")
+        }
+        XCTAssertThrowsError(try OutputFolder(target: sweep, kind: .run))
+        try "mine".write(toFile: "\(sweep)/notes.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try OutputFolder(target: sweep, kind: .sweep)) { e in
+            XCTAssertTrue("\(e)".contains("(notes.txt)"), "\(e)")
+        }
+        XCTAssertEqual(Topsim.entries(sweep), ["notes.txt", "sweep.csv", "sweep.json"])
+        // A capacity set has no marker file: its names alone make it replaceable.
+        let capacity = "\(dir)/capacity"
+        try OutputFolder(target: capacity, kind: .capacity).commit([("capacity.csv", "x"), ("capacity.svg", "y")])
+        try OutputFolder(target: capacity, kind: .capacity).commit([("capacity.csv", "z")])
+        XCTAssertEqual(Topsim.entries(capacity), ["capacity.csv"])
+        XCTAssertEqual(Topsim.entries(dir).sorted(), ["capacity", "sweep"], "nothing left beside them")
+    }
+
     /// A writer that fails partway (a full disk): the target keeps the previous set, the
     /// temporary folder is gone, and the error names the file.
     func testAFailedWriteLeavesTheTargetAsItWasAndNothingBehind() throws {
