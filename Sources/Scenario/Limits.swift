@@ -375,6 +375,11 @@ extension ScenarioParser {
         return nil
     }
 
+    /// How a message names the run's duration when `--duration` set it: the file's value it
+    /// conflicts with keeps its position, and the message says where the duration came from
+    /// (the file says something else).
+    var durationSource: String { overrides.duration.map { ", from --duration \($0)" } ?? "" }
+
     /// `--replications` in place of the file's, within the file's range.
     func replicationsOverride(_ fromFile: Int?) -> Int? {
         guard let r = overrides.replications else { return fromFile }

@@ -49,7 +49,8 @@ extension ScenarioParser {
             .flatMap { self.duration($0, "'duration'", positive: true) })
         let warmup = f["warmup"].map { self.duration($0, "'warmup'") } ?? 0
         if let d = duration, let w = warmup, w >= d {
-            error(f["warmup"]!.pos, "'warmup' (\(String.duration(w))) must be shorter than 'duration' (\(String.duration(d)))")
+            error(f["warmup"]!.pos, "'warmup' (\(String.duration(w))) must be shorter than 'duration' (\(String.duration(d))\(durationSource))"
+                  + (overrides.duration == nil ? "" : "; give a --duration longer than \(String.duration(w))"))
         }
         let replications = replicationsOverride(
             f["replications"].map { int($0, "'replications'", min: 1, max: Limits.maxReplications) } ?? 1)
@@ -401,7 +402,7 @@ extension ScenarioParser {
                 ok = false; continue
             }
             if let d = duration, at >= d {
-                error(a.pos, "profile point at \(String.duration(at)) is at or after the end of the run (\(String.duration(d)))")
+                error(a.pos, "profile point at \(String.duration(at)) is at or after the end of the run (\(String.duration(d))\(durationSource))")
                 ok = false; continue
             }
             points.append(RatePoint(at: at, perSecond: x))

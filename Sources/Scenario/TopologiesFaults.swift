@@ -206,7 +206,8 @@ extension ScenarioParser {
             if let at = self.duration(v, "'at'") {
                 fault.at = at
                 if let d = duration, at >= d {
-                    error(v.pos, "the fault starts at \(String.duration(at)), at or after the end of the run (\(String.duration(d)))")
+                    error(v.pos, "the fault starts at \(String.duration(at)), at or after the end of the run (\(String.duration(d))\(durationSource))"
+                          + (overrides.duration == nil ? "" : "; give a --duration longer than \(String.duration(at))"))
                 }
             }
         } else {

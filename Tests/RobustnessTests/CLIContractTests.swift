@@ -46,6 +46,9 @@ final class CLIContractTests: XCTestCase {
             (["run", s, "--duration", "0s"], 2, "error: --duration 0s: the run must be longer than 0s"),
             (["run", s, "--duration", "90"], 2, "needs a unit"),
             (["run", s, "--duration", "2d"], 2, "error: --duration 2d: a run of 2d in windows of 1s makes 172800 windows"),
+            // A conflict the override causes keeps the file's position and names the flag.
+            (["run", Topsim.repo.appendingPathComponent("scenarios/mm1.yaml").path, "--duration", "1m"], 2,
+             "must be shorter than 'duration' (1m, from --duration 1m); give a --duration longer than 5m"),
             (["run", "\(dir)/missing.yaml"], 2, "missing.yaml:1:1: error: cannot read the file: No such file or directory"),
             (["run", dir], 2, ":1:1: error: is a folder"),
             (["run", "/dev/zero"], 2, "/dev/zero:1:1: error: is not a regular file"),
