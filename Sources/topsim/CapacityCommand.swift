@@ -31,23 +31,23 @@ struct CapacityCommand: ParsableCommand {
             completion: .directory)
     var out: String?
 
-    @Option(name: .long, help: "Searches per topology, each on its own seed (at least 2).")
+    @Option(name: .long, parsing: .unconditional, help: "Searches per topology, each on its own seed (at least 2).")
     var replications: Int = 5
 
     @Option(name: .long, help: "Add replications until the 95% half-width is at most this share of the answer, e.g. 2%.")
     var precision: String?
 
-    @Option(name: .long, help: "With --precision: the most replications per topology.")
+    @Option(name: .long, parsing: .unconditional, help: "With --precision: the most replications per topology.")
     var maxReplications: Int = 50
 
-    @Option(name: .long, help: "Base seed (overrides the scenario's).")
+    @Option(name: .long, parsing: .unconditional, help: "Base seed (overrides the scenario's).")
     var seed: UInt64?
 
     @Option(name: .long, help: "Measured simulated time per run, e.g. 2m (overrides the scenario's).")
     var duration: String?
 
     // Optional, so that the help says "the number of cores" once, not also this machine's count.
-    @Option(name: .customLong("jobs"), help: "Simulations run at once (default: the number of cores).")
+    @Option(name: .customLong("jobs"), parsing: .unconditional, help: "Simulations run at once (default: the number of cores).")
     var jobsOption: Int?
     var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 

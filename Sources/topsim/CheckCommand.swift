@@ -32,11 +32,11 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Relative margin added to chance for --baseline, e.g. 5%.")
     var tolerance: String = "0"
 
-    @Option(name: .long, help: "Base seed (overrides every scenario's).")
+    @Option(name: .long, parsing: .unconditional, help: "Base seed (overrides every scenario's).")
     var seed: UInt64?
 
     // Optional, so that the help says "the number of cores" once, not also this machine's count.
-    @Option(name: .customLong("jobs"), help: "Simulations run at once (default: the number of cores).")
+    @Option(name: .customLong("jobs"), parsing: .unconditional, help: "Simulations run at once (default: the number of cores).")
     var jobsOption: Int?
     var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 

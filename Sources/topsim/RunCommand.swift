@@ -23,23 +23,23 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Directory for the CSV reports and run.json.", completion: .directory)
     var out: String?
 
-    @Option(name: .long, help: "Base seed (overrides the scenario's).")
+    @Option(name: .long, parsing: .unconditional, help: "Base seed (overrides the scenario's).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Independent replications (overrides the scenario's).")
+    @Option(name: .long, parsing: .unconditional, help: "Independent replications (overrides the scenario's).")
     var replications: Int?
 
     @Option(name: .long, help: "Measured simulated time, e.g. 10m (overrides the scenario's).")
     var duration: String?
 
-    @Option(name: .long, help: "Trace the first N measured requests per topology into traces.json (OTLP JSON).")
+    @Option(name: .long, parsing: .unconditional, help: "Trace the first N measured requests per topology into traces.json (OTLP JSON).")
     var traceSample: Int = 0
 
     @Flag(name: .long, help: "Write access.log: every measured call in Envoy's access-log format.")
     var accessLog = false
 
     // Optional, so that the help says "the number of cores" once, not also this machine's count.
-    @Option(name: .customLong("jobs"), help: "Simulations run at once (default: the number of cores).")
+    @Option(name: .customLong("jobs"), parsing: .unconditional, help: "Simulations run at once (default: the number of cores).")
     var jobsOption: Int?
     var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 

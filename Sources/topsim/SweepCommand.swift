@@ -36,17 +36,17 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "With --shard auto and JOB_COMPLETION_INDEX: the number of shards (the Job's completions).")
     var shards: Int?
 
-    @Option(name: .long, help: "Base seed for every point (overrides the scenario's).")
+    @Option(name: .long, parsing: .unconditional, help: "Base seed for every point (overrides the scenario's).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Independent replications per point (overrides the scenario's).")
+    @Option(name: .long, parsing: .unconditional, help: "Independent replications per point (overrides the scenario's).")
     var replications: Int?
 
     @Option(name: .long, help: "Measured simulated time per point, e.g. 2m (overrides the scenario's).")
     var duration: String?
 
     // Optional, so that the help says "the number of cores" once, not also this machine's count.
-    @Option(name: .customLong("jobs"), help: "Simulations run at once (default: the number of cores).")
+    @Option(name: .customLong("jobs"), parsing: .unconditional, help: "Simulations run at once (default: the number of cores).")
     var jobsOption: Int?
     var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 

@@ -39,6 +39,10 @@ final class CLIContractTests: XCTestCase {
             (["tui", s, "--headless", "--sort", "p99"], 2, "error: --sort orders the service panel: add --overlay services"),
             (["run", s, "--replications", "0"], 2, "error: --replications must be from 1 to 10000, not 0"),
             (["run", s, "--replications", "100000"], 2, "error: --replications must be from 1 to 10000"),
+            // A negative number is a bad value, not a missing one ('-1' read as an option).
+            (["run", s, "--replications", "-1"], 2, "error: --replications must be from 1 to 10000, not -1"),
+            (["run", s, "--seed", "-5"], 2, "error: The value '-5' is invalid for '--seed <seed>'"),
+            (["run", s, "--jobs", "-2"], 2, "error: --jobs must be at least 1"),
             (["run", s, "--replications", "5000", "--duration", "10m"], 2, "error: --replications 5000: "),
             // --duration is parsed by the scenario's own parser and bounded like the file's.
             (["run", s, "--duration", "365000d"], 2, "error: --duration: '365000d' is too long a duration"),
