@@ -178,12 +178,25 @@ public enum Reports {
         let cpTotal = cp.time.prefix(HopKind.allCases.count).reduce(0, +)
         return HopKind.allCases.compactMap { h in
             guard stats[h.rawValue].n > 0 || cp.time[h.rawValue] > 0 else { return nil }
+            let st = stats[h.rawValue]
             return HopRow(hop: h, perRequest: per[h.rawValue], meanMs: mean[h.rawValue],
-                          p99Ms: stats[h.rawValue].lat.count > 0 ? stats[h.rawValue].lat.p99 / 1e6 : .nan,
+                          p99Ms: hopP99(traversals: st.n, timed: st.timed, latency: st.lat),
                           share: total > 0 ? time[h.rawValue] / total : 0,
                           criticalMs: cp.requests > 0 ? cp.time[h.rawValue] / Double(cp.requests) / 1e6 : .nan,
                           criticalShare: cpTotal > 0 ? cp.time[h.rawValue] / cpTotal : .nan)
         }
+    }
+
+    /// The 99th percentile of a hop kind's traversal times, in ms, over every traversal: the
+    /// zero-time ones (a zero-latency wire: counted, not recorded) sit below the recorded ones,
+    /// as they do in the mean. 0 when at least 99% took no time; NaN only with no traversal.
+    /// The recorded ones are read at the rank left after the zeros: for n traversals, z of
+    /// them zero, p99 is the ⌈0.99 n⌉-th value, the (0.99 n − z)-th of the timed ones.
+    static func hopP99(traversals n: Int, timed: Int, latency: LatencyStats) -> Double {
+        guard n > 0 else { return .nan }
+        let zeros = Double(n - timed), rank = 0.99 * Double(n)
+        guard zeros < rank, timed > 0 else { return 0 }
+        return latency.percentile(min(100, (rank - zeros) / Double(timed) * 100)) / 1e6
     }
 
     public static func hopsCSV(_ r: Runner.Result) -> String {

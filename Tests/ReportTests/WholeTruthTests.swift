@@ -1,5 +1,5 @@
 import Foundation
-import Report
+@testable import Report
 import Scenario
 import SimCore
 import TestSupport
@@ -261,6 +261,23 @@ final class WholeTruthTests: XCTestCase {
         let xl = Reports.accessLog(x).split(whereSeparator: \.isNewline)
         XCTAssertGreaterThan(xl.count, 50)
         for l in xl { XCTAssertTrue(l.contains("\" 503 URX 0 0 "), String(l)) }
+    }
+
+    /// A hop kind's p99 counts its zero-time traversals (a zero-latency wire) as the mean
+    /// does: all zero gives 0, not an empty cell. Mixed, 90 zeros and 10 timed values of
+    /// 1..10 ms: the p99 is the ⌈99⌉-th of 100, the 9th timed value, 9 ms (2 significant
+    /// digits: its bucket's highest value, within 1%); 99 or more zeros of 100 give 0.
+    func testHopP99CountsZeroTimeTraversals() {
+        var lat = LatencyStats(digits: .two)
+        XCTAssertEqual(Reports.hopP99(traversals: 50, timed: 0, latency: lat), 0)
+        XCTAssertTrue(Reports.hopP99(traversals: 0, timed: 0, latency: lat).isNaN)
+        for ms in 1...10 { lat.record(SimTime(ms) * 1_000_000) }
+        XCTAssertEqual(Reports.hopP99(traversals: 100, timed: 10, latency: lat), 9, accuracy: 0.09)
+        XCTAssertEqual(Reports.hopP99(traversals: 10, timed: 10, latency: lat), 10, accuracy: 0.1)
+        var one = LatencyStats(digits: .two)
+        one.record(5_000_000)
+        XCTAssertEqual(Reports.hopP99(traversals: 100, timed: 1, latency: one), 0, "99 zeros of 100: the p99 is 0")
+        XCTAssertEqual(Reports.hopP99(traversals: 50, timed: 1, latency: one), 5, accuracy: 0.05)
     }
 
     /// Every sampled request is one trace: one call span (the root) and one span per hop
