@@ -197,9 +197,6 @@ public struct OutputKind: Sendable {
 /// (and checked) before the work, committed with one rename after it, so the folder holds
 /// exactly one command's files from one invocation, all of them or none.
 public final class OutputFolder: @unchecked Sendable {
-    /// Every file name `topsim run` writes into an output folder (`OutputKind.run`).
-    public static var knownNames: Set<String> { OutputKind.run.knownNames }
-
     public let target: String
     public let kind: OutputKind
     let temp: String
